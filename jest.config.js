@@ -1,0 +1,11 @@
+/** Unit (*.test.ts) and integration (*.int.test.ts) tests, next to the code they test and under test/. */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } }],
+  },
+  testMatch: ['<rootDir>/{functions,lib,local,test,bench,resources}/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/.serverless/', '/.esbuild/'],
+  testTimeout: 60_000,
+};
