@@ -3,9 +3,9 @@ export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
-    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'es6' } }],
+    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023', experimental: { keepImportAttributes: true } }, module: { type: 'es6' } }],
   },
   testMatch: ['<rootDir>/{functions,lib,local,test,bench,resources}/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/.serverless/', '/.esbuild/'],
+  testPathIgnorePatterns: ['/node_modules/', '/.serverless/', '/.package/', '/.esbuild/'],
   testTimeout: 60_000,
 };

@@ -64,6 +64,8 @@ export const TABLES: readonly TableSpec[] = [
       c('end_lat', 'double', 'Last GPS fix of the trip.', 'deg'),
       c('end_lon', 'double', 'Last GPS fix of the trip.', 'deg'),
       c('samples', 'bigint', 'Samples in the trip.'),
+      c('start_geohash6', 'string', 'Geohash (6 characters, about 1.2 km x 0.6 km) of the first GPS fix; the coarse location trips_public exposes.'),
+      c('end_geohash6', 'string', 'Geohash (6 characters) of the last GPS fix.'),
     ],
   },
   {

@@ -10,9 +10,9 @@ export interface Template {
 
 const cache = new Map<string, Template>();
 
-/** Loads `.serverless/<stage>/cloudformation-template-update-stack.json`, produced by `npm run package:<stage>`. */
+/** Loads `.package/<stage>/cloudformation-template-update-stack.json`, produced by `npm run package:<stage>`. */
 export function loadTemplate(stage: 'dev' | 'prod'): Template {
-  const file = path.resolve('.serverless', stage, 'cloudformation-template-update-stack.json');
+  const file = path.resolve('.package', stage, 'cloudformation-template-update-stack.json');
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run package:${stage}\` first (npm test does)`);
   let t = cache.get(file);
   if (!t) {

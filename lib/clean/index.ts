@@ -1,0 +1,71 @@
+import type { ObjectStore } from '../store';
+import { cleanObject, type CleanSettings, type ObjectStats } from './clean-object';
+import type { Reason } from './reasons';
+import { zstdCompressor } from './zstd';
+
+export { cleanObject, partId, arrivalDateOfKey, MAX_PAYLOAD_BYTES, MAX_SAMPLES } from './clean-object';
+export type { CleanSettings, ObjectStats } from './clean-object';
+export { REASONS, type Reason } from './reasons';
+
+/** zstd level of silver Parquet (chosen by measurement, docs/clean.md). */
+export const ZSTD_LEVEL = 3;
+
+export interface CleanTotals {
+  lines: number;
+  samples: number;
+  valid: number;
+  quarantined: number;
+  quarantined_by_reason: Partial<Record<Reason, number>>;
+  duplicates: number;
+  conflicts: number;
+  unknown_fields: number;
+  bytes_read: number;
+}
+
+export interface CleanResult {
+  objects: ObjectStats[];
+  totals: CleanTotals;
+  /** Sorted unique event dates touched: the days the features step rebuilds. */
+  dates: string[];
+}
+
+export interface CleanDeps {
+  bronze: ObjectStore;
+  silver: ObjectStore;
+  settings: CleanSettings;
+  /** zstd level override (benchmarks). */
+  zstdLevel?: number;
+  /** Called before each object (the handler sets the logger's source_key here). */
+  onStart?: (key: string) => void;
+  /** Called after each object (the handler logs and emits metrics here). */
+  onObject?: (stats: ObjectStats) => void;
+}
+
+/** The pure domain entry: clean each bronze key in order; the handler and the benchmark both call this. */
+export async function cleanObjects(keys: readonly string[], deps: CleanDeps): Promise<CleanResult> {
+  const { compress } = await zstdCompressor(deps.zstdLevel ?? ZSTD_LEVEL);
+  const objects: ObjectStats[] = [];
+  for (const key of keys) {
+    deps.onStart?.(key);
+    const stats = await cleanObject(key, { ...deps, compress });
+    deps.onObject?.(stats);
+    objects.push(stats);
+  }
+  return { objects, totals: sumTotals(objects), dates: [...new Set(objects.flatMap((o) => o.dates))].sort() };
+}
+
+export function sumTotals(objects: readonly ObjectStats[]): CleanTotals {
+  const t: CleanTotals = { lines: 0, samples: 0, valid: 0, quarantined: 0, quarantined_by_reason: {}, duplicates: 0, conflicts: 0, unknown_fields: 0, bytes_read: 0 };
+  for (const o of objects) {
+    t.lines += o.lines;
+    t.samples += o.samples;
+    t.valid += o.valid;
+    t.quarantined += o.quarantined;
+    t.duplicates += o.duplicates;
+    t.conflicts += o.conflicts;
+    t.unknown_fields += o.unknown_fields;
+    t.bytes_read += o.bytes_read;
+    for (const [r, n] of Object.entries(o.quarantined_by_reason)) t.quarantined_by_reason[r as Reason] = (t.quarantined_by_reason[r as Reason] ?? 0) + n;
+  }
+  return t;
+}

@@ -1,0 +1,108 @@
+import { contractValidator } from '../contract/validator';
+import { generateMessages, MAX_SAMPLES_PER_ENVELOPE, type SimMessage } from './fleet';
+import type { SimSample } from './vehicle';
+
+const start = Date.UTC(2026, 2, 2, 7, 0);
+const opts = { vehicles: 4, start, durationMs: 2 * 3_600_000, seed: 'test' };
+const messages: SimMessage[] = [...generateMessages(opts)];
+const byVehicle = new Map<string, SimSample[]>();
+for (const m of messages) {
+  const samples = 'samples' in m.payload ? m.payload.samples : [m.payload];
+  byVehicle.set(m.vehicleId, [...(byVehicle.get(m.vehicleId) ?? []), ...samples]);
+}
+const t = (s: SimSample) => Date.parse(s.ts);
+
+test('deterministic for a seed, different for another', () => {
+  const again = [...generateMessages({ ...opts, durationMs: 600_000 })];
+  expect(JSON.stringify(again)).toBe(JSON.stringify([...generateMessages({ ...opts, durationMs: 600_000 })]));
+  expect(JSON.stringify(again)).not.toBe(JSON.stringify([...generateMessages({ ...opts, durationMs: 600_000, seed: 'other' })]));
+});
+
+test('every message satisfies the contract; envelopes are 1 s windows under 128 KB; ids V0001..', () => {
+  const v = contractValidator();
+  const bad = messages.filter(
+    (m) => !v.message(m.payload) || m.topic !== `fleet/${m.vehicleId}/telemetry` || Buffer.byteLength(JSON.stringify(m.payload)) >= 128 * 1024 || m.samples > MAX_SAMPLES_PER_ENVELOPE,
+  );
+  expect(bad).toEqual([]);
+  expect([...byVehicle.keys()].sort()).toEqual(['V0001', 'V0002', 'V0003', 'V0004', 'V0005', 'V0006', 'V0007', 'V0008'].filter((id) => byVehicle.has(id)));
+  expect(messages.every((m, i) => i === 0 || Math.floor((m.at - start) / 1000) >= Math.floor((messages[i - 1]!.at - start) / 1000))).toBe(true);
+});
+
+test('per vehicle: seq increases, 10 Hz with ignition on, 60 s with it off', () => {
+  const bad: unknown[] = [];
+  for (const samples of byVehicle.values()) {
+    for (let i = 1; i < samples.length; i++) {
+      const [a, b] = [samples[i - 1]!, samples[i]!];
+      const dt = t(b) - t(a);
+      if (b.seq !== a.seq + 1 || (a.ignition && b.ignition && dt !== 100) || (!a.ignition && !b.ignition && a.battery_v >= 11.5 && dt !== 60_000)) bad.push([a, b]);
+    }
+  }
+  expect(bad).toEqual([]);
+});
+
+test('motion is consistent: position follows speed and heading; harsh events match speed changes', () => {
+  let harshAccel = 0;
+  let harshBrake = 0;
+  let errSum = 0;
+  let errN = 0;
+  const bad: unknown[] = [];
+  for (const s of byVehicle.values()) {
+    for (let i = 1; i < s.length; i++) {
+      const [a, b] = [s[i - 1]!, s[i]!];
+      if (!(a.ignition && b.ignition)) continue;
+      const dy = (b.lat - a.lat) * 111_320;
+      const dx = (b.lon - a.lon) * 111_320 * Math.cos((a.lat * Math.PI) / 180);
+      const travelled = Math.hypot(dx, dy);
+      const expected = ((a.speed_kmh + b.speed_kmh) / 2 / 3.6) * 0.1;
+      const err = Math.abs(travelled - expected);
+      if (err >= 6) bad.push([a, b]); // GPS noise (sd ~1 m per axis, bounded) + speed rounding
+      errSum += err;
+      errN += 1;
+      const dvG = ((b.speed_kmh - a.speed_kmh) / 3.6 / 0.1) / 9.81;
+      if (b.accel_x_g > 0.35) {
+        harshAccel += 1;
+        if (!(dvG > 0)) bad.push([a, b]);
+      }
+      if (b.accel_x_g < -0.4) {
+        harshBrake += 1;
+        if (!(dvG <= 0)) bad.push([a, b]);
+      }
+    }
+  }
+  expect(bad).toEqual([]);
+  expect(errSum / errN).toBeLessThan(1.6);
+  expect(harshAccel).toBeGreaterThan(0);
+  expect(harshBrake).toBeGreaterThan(0);
+});
+
+test('battery: ~14.2 V running, ~12.6 V at rest; a drained vehicle drops below 11.5 V, then goes silent', () => {
+  const all = [...byVehicle.values()].flat();
+  const running = all.filter((s) => s.ignition && s.speed_kmh > 0).map((s) => s.battery_v);
+  expect(Math.min(...running)).toBeGreaterThan(13.9);
+  expect(Math.max(...running)).toBeLessThan(14.5);
+  const drained = [...byVehicle.values()].filter((s) => s.some((x) => !x.ignition && x.battery_v < 11.5));
+  expect(drained.length).toBeGreaterThan(0);
+  for (const s of drained) {
+    const i = s.findIndex((x) => !x.ignition && x.battery_v < 11.5);
+    const next = s[i + 1];
+    if (next) expect(next.ignition).toBe(true); // nothing until ignition on
+  }
+  const rest = all.filter((s) => !s.ignition && s.battery_v > 12);
+  expect(rest.every((s) => s.battery_v < 13.1)).toBe(true);
+});
+
+test('coolant warms up while driving; odometer never decreases', () => {
+  for (const s of byVehicle.values()) {
+    expect(s.every((x, i) => i === 0 || x.odometer_km >= s[i - 1]!.odometer_km)).toBe(true);
+    const driving = s.filter((x) => x.ignition);
+    if (driving.length > 20 * 60 * 10) expect(Math.max(...driving.map((x) => x.coolant_c))).toBeGreaterThan(80);
+  }
+});
+
+test('single-sample mode: one message per sample with vehicle_id, in time order', () => {
+  const singles = [...generateMessages({ ...opts, durationMs: 120_000, batchMs: 0 })];
+  expect(singles.every((m) => m.samples === 1 && 'vehicle_id' in m.payload && !('samples' in m.payload))).toBe(true);
+  expect(singles.every((m, i) => i === 0 || m.at >= singles[i - 1]!.at)).toBe(true);
+  const batched = [...generateMessages({ ...opts, durationMs: 120_000 })].reduce((n, m) => n + m.samples, 0);
+  expect(singles.length).toBe(batched);
+});

@@ -1,0 +1,37 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { contractValidator } from '../../lib/contract/validator';
+
+/** Every rule of telemetry contract v1, one fixture per rule and boundary: test/fixtures/contract/{valid,invalid}.json. */
+const dir = path.resolve(import.meta.dirname, '../fixtures/contract');
+const load = <T>(f: string) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as T[];
+const valid = load<{ name: string; message: unknown }>('valid.json');
+const invalid = load<{ name: string; rule: string; keyword: string; message: unknown }>('invalid.json');
+const v = contractValidator();
+
+test.each(valid.map((f) => [f.name, f.message]))('valid: %s', (_name, message) => {
+  const ok = v.message(message);
+  expect(v.message.errors ?? []).toEqual([]);
+  expect(ok).toBe(true);
+});
+
+test.each(invalid.map((f) => [f.name, f.rule, f.keyword, f.message]))('invalid: %s (rule: %s)', (_name, _rule, keyword, message) => {
+  expect(v.message(message)).toBe(false);
+  expect(v.message.errors!.map((e) => e.keyword)).toContain(keyword);
+});
+
+test('the fixtures cover every sample property of the schema', async () => {
+  const schema = (await import('../../lib/contract/telemetry.v1.schema.json', { with: { type: 'json' } })).default as { $defs: { sample: { properties: Record<string, unknown> } } };
+  const base = valid[0]!.message as Record<string, unknown>;
+  const changed = (m: unknown): string[] => {
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) return [];
+    const o = m as Record<string, unknown>;
+    const keys = new Set([...Object.keys(o), ...Object.keys(base)]);
+    return [...keys].filter((k) => JSON.stringify(o[k]) !== JSON.stringify(base[k]));
+  };
+  const touched = new Set(invalid.flatMap((f) => changed(f.message)));
+  const fullSample = valid.find((f) => f.name === 'sample with every field')!.message as Record<string, unknown>;
+  const props = Object.keys(schema.$defs.sample.properties);
+  expect(props.filter((p) => !(p in fullSample))).toEqual([]);
+  expect(props.filter((p) => !touched.has(p))).toEqual([]);
+});
