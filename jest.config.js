@@ -8,4 +8,6 @@ export default {
   testMatch: ['<rootDir>/{functions,lib,local,test,bench,resources}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/.serverless/', '/.package/', '/.esbuild/'],
   testTimeout: 60_000,
+  // Two workers on two cores: many suites wait on child processes (CLI, broker, browser), so they overlap well.
+  maxWorkers: 2,
 };

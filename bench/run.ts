@@ -12,12 +12,11 @@ import { formatMarkdown } from './report';
 import type { BenchContext, PhaseResult } from './types';
 
 /**
- * Fleet sizes, chosen for the sample volume the issue describes (200 vehicles × ~1 h at 10 Hz + parked
- * ≈ 7.5 M samples): lib/simulate's vehicles drive ~2.6 h a day (≈ 95 k samples per vehicle-day), so 80 of
- * them give ≈ 7.6 M samples in one virtual day. Quick is 20× smaller. `--vehicles` overrides.
+ * Fleet sizes from the issue: 200 vehicles, one virtual day, ~1 h of driving each at 10 Hz and parked at one
+ * sample a minute (≈ 7.5 M samples). Quick is 20× smaller. `--vehicles` overrides.
  */
-export const FULL_VEHICLES = 80;
-export const QUICK_VEHICLES = 4;
+export const FULL_VEHICLES = 200;
+export const QUICK_VEHICLES = 10;
 
 /** The keys latest.json must carry once every module has landed. */
 export const REQUIRED_KEYS = [

@@ -106,3 +106,19 @@ test('single-sample mode: one message per sample with vehicle_id, in time order'
   const batched = [...generateMessages({ ...opts, durationMs: 120_000 })].reduce((n, m) => n + m.samples, 0);
   expect(singles.length).toBe(batched);
 });
+
+test('vehicles drive about driveHoursPerDay hours a day (the benchmark and demo fleets rely on it)', () => {
+  const drivenHoursPerDay = (driveHoursPerDay: number) => {
+    let on = 0;
+    const days = 1;
+    const vehicles = 4;
+    for (const m of generateMessages({ vehicles, start, durationMs: days * 86_400_000, seed: 'drive', hz: 1, driveHoursPerDay })) {
+      for (const s of 'samples' in m.payload ? m.payload.samples : [m.payload]) if (s.ignition) on += 1;
+    }
+    return on / 3600 / (days * vehicles); // 1 Hz: one ignition-on sample per driven second
+  };
+  const one = drivenHoursPerDay(1);
+  expect(one).toBeGreaterThan(0.5);
+  expect(one).toBeLessThan(1.5);
+  expect(drivenHoursPerDay(3) / one).toBeGreaterThan(2);
+});

@@ -12,6 +12,8 @@ export interface FleetOptions {
   seed?: string | number;
   /** Envelope window in ms: one message per vehicle per window. 0 = one message per sample. Default 1000. */
   batchMs?: number;
+  /** Mean hours of driving per vehicle per day. Default 1. */
+  driveHoursPerDay?: number;
   /** Publish on the Basic Ingest topic of this rule instead of fleet/<id>/telemetry. */
   basicIngestRule?: string;
 }
@@ -55,6 +57,7 @@ export function createFleet(o: FleetOptions): Vehicle[] {
       center: CENTRES[i % CENTRES.length]!,
       drain: drainers.has(i),
       onPeriodMs: Math.round(1000 / hz),
+      driveHoursPerDay: o.driveHoursPerDay ?? 1,
     }),
   );
 }

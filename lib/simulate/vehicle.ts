@@ -60,6 +60,8 @@ export interface VehicleSetup {
   /** A parasitic drain that takes the parked battery below 11.5 V within hours. */
   drain: boolean;
   onPeriodMs: number;
+  /** Mean hours of driving per day: each parked gap is the trip just driven times (24 / driveHours - 1), ±50 %. */
+  driveHoursPerDay: number;
 }
 
 const r1 = (x: number) => Math.round(x * 10) / 10;
@@ -105,6 +107,7 @@ export class Vehicle {
   private parkedSince: number;
   private coolantAtPark: number;
   private nextTripAt: number;
+  private readonly parkedPerDriven: number;
   // driving
   private legs: Leg[] = [];
   private leg: Leg | undefined;
@@ -133,6 +136,7 @@ export class Vehicle {
     this.restV = rng.uniform(12.5, 12.7);
     this.drainVph = s.drain ? rng.uniform(0.3, 0.45) : rng.uniform(0.003, 0.01);
     this.baseAlt = rng.uniform(0, 120);
+    this.parkedPerDriven = 24 / s.driveHoursPerDay - 1;
     this.t = s.start;
     if (s.drain) {
       // Park so that the battery crosses 11.5 V inside the simulated span when it can.
@@ -240,7 +244,8 @@ export class Vehicle {
     this.parkedSince = this.t;
     this.coolantAtPark = this.coolant;
     const rng = this.rng;
-    this.nextTripAt = this.t + (this.drain ? rng.uniform(1 * HOUR, 9 * HOUR) : rng.uniform(5 * MIN, 3 * HOUR));
+    const driven = this.t - this.tripStartedAt;
+    this.nextTripAt = this.t + Math.max(5 * MIN, driven * this.parkedPerDriven * rng.uniform(0.5, 1.5));
     if (this.fuelPct < 15) this.fuelPct = rng.uniform(85, 98); // refuelled while parked
   }
 

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { startIngest } from '../ingest/server';
-import { publishFleet } from '../simulate/publisher';
+import { publishFleetInWorker } from '../simulate/publisher';
 import { openLocalQueryEngine } from '../engine/query';
 import { runPipeline, type RunPipelineResult } from '../stepfunctions/run';
 import { progress } from '../cli/progress';
@@ -64,10 +64,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   out(`ingest: MQTT broker on ${broker}, landing in ${path.join(lake, 'bronze')}\n`);
   let published;
   try {
-    // 2. The fleet, over real MQTT, in virtual time.
+    // 2. The fleet, over real MQTT, in virtual time, on its own thread (the broker and landing keep this one).
     const totalS = Math.round(durationMs / 1000);
     const bar = progress('simulate', totalS, { unit: 'virtual s' });
-    published = await publishFleet({
+    published = await publishFleetInWorker({
       vehicles: o.vehicles,
       start,
       durationMs,

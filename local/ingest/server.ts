@@ -53,23 +53,29 @@ export async function startIngest(options: IngestOptions): Promise<IngestServer>
   const c = { messages: 0, samples: 0, invalid: 0, payloadBytes: 0, ignored: 0 };
   const counters = (): IngestCounters => ({ ...c, ...landing.counters });
 
-  const broker = await Aedes.createBroker();
-  broker.on('publish', (packet, client) => {
-    if (!client) return; // broker-internal ($SYS heartbeat)
-    const vehicleId = ruleTopicVehicleId(packet.topic);
+  // Land in authorizePublish: aedes calls it for every client PUBLISH before it acks (aedes 1.x writes the
+  // QoS 1 PUBACK before it emits 'publish', and skips the emit when the client has already disconnected).
+  const broker = await Aedes.createBroker({
+    authorizePublish: (client, packet, callback) => {
+      if (client) land(packet.topic, packet.payload);
+      callback(null);
+    },
+  });
+  const land = (topic: string, body: Buffer | string) => {
+    const vehicleId = ruleTopicVehicleId(topic);
     if (vehicleId === null) {
       c.ignored += 1;
       return;
     }
     const now = Date.now();
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const payload = typeof body === 'string' ? Buffer.from(body) : body;
     const p = projectMessage(vehicleId, payload, now);
     c.messages += 1;
     c.samples += p.samples;
     c.payloadBytes += payload.length;
     if (!p.valid) c.invalid += 1;
     landing.add(p.line, now);
-  });
+  };
 
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {

@@ -2,7 +2,8 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../ts-worker';
 import type { FunctionConfig } from '../stepfunctions/serverless-config';
 import type { InvokeRequest, InvokeResponse } from './protocol';
 
@@ -34,12 +35,7 @@ interface Slot {
   pending?: { req: InvokeRequest; resolve: (v: InvokeResponse) => void };
 }
 
-const WORKER = new URL('./worker.ts', import.meta.url).href;
-/**
- * On Node 20, `execArgv: ['--import', 'tsx']` does not apply to a worker's own .ts entry (the loader hooks
- * register too late: "Unknown file extension .ts"), so a tiny bootstrap registers tsx and then imports it.
- */
-const BOOTSTRAP = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}); })`;
+const WORKER = new URL('./worker.ts', import.meta.url);
 
 export function defaultPoolSize(maxConcurrency: number): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
@@ -125,9 +121,7 @@ export class LambdaPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(BOOTSTRAP, {
-      eval: true,
-      execArgv: [],
+    const worker = startTsWorker(WORKER, {
       env: { ...process.env, FLEETLAKE_LAKE: this.options.lake, STAGE: 'local' },
     });
     const slot: Slot = { worker, busy: false };

@@ -1,5 +1,6 @@
 import mqtt, { type IClientOptions } from 'mqtt';
 import { generateMessages, type FleetOptions } from '../../lib/simulate/fleet';
+import { startTsWorker } from '../ts-worker';
 
 export interface PublishOptions extends FleetOptions {
   /** mqtt://host:port or mqtts://host:8883 */
@@ -83,4 +84,24 @@ export async function publishFleet(o: PublishOptions): Promise<PublishCounters> 
   c.virtualSpanMs = o.durationMs;
   c.seconds = (performance.now() - started) / 1000;
   return c;
+}
+
+/** publishFleet in a worker thread (the broker keeps the calling thread); same result, progress via the callback. */
+export function publishFleetInWorker(o: PublishOptions): Promise<PublishCounters> {
+  const { onProgress, tls, ...data } = o;
+  if (tls) throw new Error('publishFleetInWorker: TLS options are not passed to the worker; use publishFleet');
+  const worker = startTsWorker(new URL('./publisher.worker.ts', import.meta.url), { workerData: data });
+  return new Promise((resolve, reject) => {
+    type Message = { type: 'progress'; virtualMs: number; counters: PublishCounters } | { type: 'done'; counters: PublishCounters } | { type: 'error'; message: string };
+    worker.on('message', (m: Message) => {
+      if (m.type === 'progress') onProgress?.(m.virtualMs, m.counters);
+      else {
+        void worker.terminate();
+        if (m.type === 'done') resolve(m.counters);
+        else reject(new Error(`simulator: ${m.message}`));
+      }
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => code !== 0 && reject(new Error(`simulator worker exited with code ${code}`)));
+  });
 }

@@ -1,19 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { CATALOG_TABLES } from '../../lib/catalog/tables';
-import { cleanObjects } from '../../lib/clean';
-import { FsObjectStore } from '../../lib/store/fs-store';
 import { openDuckDb } from '../../local/engine/duckdb';
-import { runFeatures } from '../../local/engine/features';
 import { openLocalQueryEngine } from '../../local/engine/query';
 import * as fx from '../fixtures/silver/features-fixture';
 
+const cli = (...args: string[]) => promisify(execFile)(process.execPath, ['local/cli/fleetlake.js', ...args], { timeout: 120_000 });
+
 /**
- * The catalog must describe what the pipeline really writes: bronze NDJSON → the clean domain (lib/clean)
- * → silver parts and quarantine → runFeatures (glue-jobs/sql on DuckDB) → silver/telemetry and gold.
+ * The catalog must describe what the pipeline really writes: bronze NDJSON → `fleetlake run` (the pipeline
+ * ASL: clean Lambda → silver parts and quarantine → glue-jobs/sql on DuckDB → silver/telemetry and gold).
  * Each catalog column must exist in that Parquet with a type Athena reads as the catalog type.
  */
 const ATHENA_READS_AS: Record<string, string[]> = {
@@ -37,14 +38,9 @@ beforeAll(async () => {
   const key = 'telemetry/year=2026/month=03/day=02/hour=12/fleetlake-telemetry-1-2026-03-02-12-00-00-test.gz';
   mkdirSync(path.dirname(path.join(lake, 'bronze', key)), { recursive: true });
   writeFileSync(path.join(lake, 'bronze', key), gzipSync(lines.join('\n') + '\n'));
-  const clean = await cleanObjects([key], {
-    bronze: new FsObjectStore(path.join(lake, 'bronze')),
-    silver: new FsObjectStore(path.join(lake, 'silver')),
-    settings: { maxLatenessDays: 30 },
-  });
-  expect(clean.totals.quarantined).toBeGreaterThanOrEqual(2);
-  await runFeatures({ lake, dates: clean.dates });
-});
+  const { stdout } = await cli('run', '--lake', lake);
+  expect(stdout).toMatch(/^quarantined\s+2$/m);
+}, 150_000);
 afterAll(() => rmSync(lake, { recursive: true, force: true }));
 
 describe('catalog columns = the Parquet the pipeline writes', () => {
@@ -73,14 +69,16 @@ describe('catalog columns = the Parquet the pipeline writes', () => {
   });
 });
 
-describe('the named queries on the pipeline-built lake', () => {
+describe('the named queries on a lake made by `fleetlake run`', () => {
   it('return the pipeline numbers through the local views', async () => {
     const engine = await openLocalQueryEngine({ lake, threads: 2 });
     try {
       const sql = (n: string) => readFileSync(path.join('athena-queries', `${n}.sql`), 'utf8');
       const d = [`DATE '${fx.D1}'`, `DATE '${fx.D2}'`];
-      const dtcs = await engine.query(sql('active_dtcs'), d);
-      expect(dtcs.rows.map((r) => `${r.vehicle_id} ${r.code}`).sort()).toEqual(['V5 P0300', 'V5 P0420', 'V5 U0100']);
+      // Through the CLI, as an analyst would run it.
+      const { stdout } = await cli('query', '--lake', lake, '-f', 'athena-queries/active_dtcs.sql', '--param', d[0]!, '--param', d[1]!, '--format', 'json');
+      const dtcs = JSON.parse(stdout) as Array<Record<string, unknown>>;
+      expect(dtcs.map((r) => `${r.vehicle_id} ${r.code}`).sort()).toEqual(['V5 P0300', 'V5 P0420', 'V5 U0100']);
       const history = await engine.query(sql('vehicle_trip_history'), ["'V1'", ...d]);
       expect(history.rows).toHaveLength(1);
       expect(history.rows[0]?.start_geohash6).toBe(fx.geohash(fx.LAT0, fx.LON0));

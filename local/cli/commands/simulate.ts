@@ -8,6 +8,7 @@ interface SimulateFlags {
   vehicles: string;
   duration: string;
   hz: string;
+  driveHours: string;
   seed: string;
   start?: string;
   broker: string;
@@ -41,6 +42,7 @@ export function register(program: Command): void {
     .requiredOption('--vehicles <n>', 'number of vehicles (V0001, V0002, ...)')
     .requiredOption('--duration <d>', 'virtual time to simulate, e.g. 30m, 2h')
     .option('--hz <n>', 'sampling rate with ignition on', '10')
+    .option('--drive-hours <h>', 'mean hours of driving per vehicle per day', '1')
     .option('--seed <s>', 'random seed: same seed, same data', '1')
     .option('--start <iso>', 'virtual start time (default: now minus duration, floored to the minute)')
     .option('--broker <url>', 'MQTT broker: mqtt://host:port, or mqtts://<endpoint>-ats.iot.<region>.amazonaws.com:8883', 'mqtt://127.0.0.1:1883')
@@ -55,6 +57,8 @@ export function register(program: Command): void {
       const vehicles = Number(flags.vehicles);
       const hz = Number(flags.hz);
       const inFlight = Number(flags.inFlight);
+      const driveHoursPerDay = Number(flags.driveHours);
+      if (!(driveHoursPerDay > 0) || driveHoursPerDay >= 24) throw new UsageError(`--drive-hours must be in (0, 24), got ${flags.driveHours}`);
       if (!Number.isInteger(vehicles) || vehicles < 1 || vehicles > 100_000) throw new UsageError(`--vehicles must be an integer 1-100000, got ${flags.vehicles}`);
       if (!(hz > 0) || hz > 100) throw new UsageError(`--hz must be in (0, 100], got ${flags.hz}`);
       if (!Number.isInteger(inFlight) || inFlight < 1) throw new UsageError(`--in-flight must be a positive integer, got ${flags.inFlight}`);
@@ -78,6 +82,7 @@ export function register(program: Command): void {
         start,
         durationMs,
         hz,
+        driveHoursPerDay,
         seed: flags.seed,
         batchMs,
         basicIngestRule: flags.basicIngest,
