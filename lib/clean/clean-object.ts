@@ -43,6 +43,8 @@ const DAY_MS = 86_400_000;
 const KNOWN = new Set([...CONTRACT_COLUMNS.map((c) => c.name), 'topic_vehicle_id', 'received_at']);
 /** Min/max statistics only where readers prune: the sort keys and the arrival time. */
 const STATISTICS_COLUMNS = new Set(['vehicle_id', 'ts', 'received_at', 'source_key', 'reason', 'line_no']);
+/** Silver: one data page per column chunk (a row group is ≤ 128 Ki rows), which skips the writer's per-value page sizing. */
+const PAGE_SIZE = 0;
 const ENVELOPE_KNOWN = new Set(['vehicle_id', 'samples', 'topic_vehicle_id', 'received_at']);
 
 interface QuarantineRow {
@@ -265,6 +267,7 @@ export async function cleanObject(key: string, deps: CleanObjectDeps): Promise<O
       compress: deps.compress,
       rowGroupSize,
       statisticsColumns: STATISTICS_COLUMNS,
+      pageSize: PAGE_SIZE,
     });
     await deps.silver.put(out, body, { contentType: 'application/vnd.apache.parquet' });
     outputs.push(out);
@@ -283,9 +286,9 @@ export async function cleanObject(key: string, deps: CleanObjectDeps): Promise<O
         case 'source_key':
           return list.map(() => key);
         case 'line_no':
-          return list.map((q) => BigInt(q.line_no));
+          return list.map((q) => q.line_no);
         case 'received_at':
-          return list.map((q) => (q.received_at === null ? null : BigInt(q.received_at)));
+          return list.map((q) => q.received_at);
         default:
           return list.map((q) => q[c.name as 'vehicle_id' | 'reason' | 'detail' | 'raw'] ?? null);
       }

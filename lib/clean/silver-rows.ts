@@ -1,5 +1,5 @@
 import { CONTRACT_COLUMNS, type Column } from '../contract/columns';
-import type { ColumnValues } from './parquet';
+import type { ColumnValues, WriterColumn } from './parquet';
 
 /** A sample after validation; `ts` is normalised to epoch ms. */
 export type Sample = Record<string, unknown>;
@@ -85,22 +85,29 @@ export class SilverRows {
   }
 
   /** Columns for `rows` (indexes, in output order) in the order of `silverColumns`, ready for the writer. */
-  select(rows: ArrayLike<number>, silverColumns: readonly Column[], sourceKey: string): ColumnValues[] {
+  select(rows: ArrayLike<number>, silverColumns: readonly Column[], sourceKey: string): WriterColumn[] {
     const n = rows.length;
     return silverColumns.map((col) => {
       if (col.name === 'source_key') return new Array<string>(n).fill(sourceKey);
       const src = col.name === 'received_at' ? this.receivedAt : this.columns[CONTRACT.findIndex((c) => c.name === col.name)];
       if (!src) throw new Error(`silver column ${col.name} has no source`);
-      const out: ColumnValues = new Array(n);
       if (col.type === 'double' || col.type === 'timestamp' || col.type === 'bigint') {
-        const big = col.type !== 'double';
+        // A Float64Array when no value is absent (the common case): the writer reads it like an array,
+        // without a boxed number per value. INT64 columns stay numbers (exact below 2^53); the writer converts.
+        const num = new Float64Array(n);
+        let absent = false;
         for (let k = 0; k < n; k++) {
           const v = src[rows[k]!] as number;
-          out[k] = Number.isNaN(v) ? null : big ? BigInt(v) : v;
+          num[k] = v;
+          if (v !== v) absent = true;
         }
-      } else {
-        for (let k = 0; k < n; k++) out[k] = src[rows[k]!] ?? null;
+        if (!absent) return num;
+        const out: ColumnValues = new Array(n);
+        for (let k = 0; k < n; k++) out[k] = Number.isNaN(num[k]) ? null : num[k]!;
+        return out;
       }
+      const out: ColumnValues = new Array(n);
+      for (let k = 0; k < n; k++) out[k] = src[rows[k]!] ?? null;
       return out;
     });
   }
