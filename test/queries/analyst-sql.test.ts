@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync, rmSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { DT_PARTITIONED } from '../../lib/catalog/tables';
-import { openLocalQueryEngine, type LocalQueryEngine } from '../../local/engine/query';
-import { writeFixtureLake } from '../fixtures/query/fixture-lake';
+import { useFixtureEngine } from '../fixtures/query/fixture-lake';
 import { trinoSyntaxErrors, unprunedTableRefs } from './sql-checks';
 
 /**
@@ -39,16 +38,7 @@ const written: Array<[string, string]> = [
   ],
 ];
 
-let lake: string;
-let engine: LocalQueryEngine;
-beforeAll(async () => {
-  lake = await writeFixtureLake();
-  engine = await openLocalQueryEngine({ lake, threads: 2 });
-});
-afterAll(() => {
-  engine.close();
-  rmSync(lake, { recursive: true, force: true });
-});
+const { engine } = useFixtureEngine();
 
 describe('analyst SQL from the docs runs locally without edits', () => {
   it('docs/querying.md has SQL examples, and docs/schema.md documents the columns used here', () => {
@@ -61,23 +51,23 @@ describe('analyst SQL from the docs runs locally without edits', () => {
   it.each(docExamples.map((sql, i) => [i + 1, sql]))('docs/querying.md example %i: Trino-valid, pruned, runs', async (_i, sql) => {
     expect(trinoSyntaxErrors(sql as string)).toEqual([]);
     expect(unprunedTableRefs(sql as string, DT_PARTITIONED)).toEqual([]);
-    const r = await engine.query(sql as string);
+    const r = await engine().query(sql as string);
     expect(r.rows.length).toBeGreaterThan(0);
   });
 
   it.each(written)('%s', async (_name, sql) => {
     expect(trinoSyntaxErrors(sql)).toEqual([]);
     expect(unprunedTableRefs(sql, DT_PARTITIONED)).toEqual([]);
-    expect((await engine.query(sql)).rows.length).toBeGreaterThan(0);
+    expect((await engine().query(sql)).rows.length).toBeGreaterThan(0);
   });
 
   it('known answers for two of them', async () => {
-    const longest = await engine.query(written[0]![1]);
+    const longest = await engine().query(written[0]![1]);
     expect(longest.rows).toEqual([
       { vehicle_id: 'V1', longest_km: 60, trip_id: 'V1-1772352000000' },
       { vehicle_id: 'V2', longest_km: 20, trip_id: 'V2-1772355600000' },
     ]);
-    const dtc = await engine.query(written[3]![1]);
+    const dtc = await engine().query(written[3]![1]);
     expect(dtc.rows).toEqual([
       { vehicle_id: 'V1', code: 'P0420', minutes: 60, first_unix: 1772352000 },
       { vehicle_id: 'V1', code: 'P0420', minutes: 30, first_unix: 1772434800 },

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DT_PARTITIONED } from '../../lib/catalog/tables';
-import { openLocalQueryEngine, type LocalQueryEngine } from '../../local/engine/query';
-import { writeFixtureLake } from '../fixtures/query/fixture-lake';
+import { useFixtureEngine } from '../fixtures/query/fixture-lake';
 import { trinoSyntaxErrors, unprunedTableRefs } from './sql-checks';
 
 const DIR = path.resolve('athena-queries');
@@ -35,17 +34,8 @@ describe('athena-queries/*.sql under the Trino grammar (dt-sql-parser TrinoSQL)'
 });
 
 describe('athena-queries/*.sql on the local engine, fixture lake (known answers)', () => {
-  let lake: string;
-  let engine: LocalQueryEngine;
-  beforeAll(async () => {
-    lake = await writeFixtureLake();
-    engine = await openLocalQueryEngine({ lake, threads: 2 });
-  });
-  afterAll(() => {
-    engine.close();
-    rmSync(lake, { recursive: true, force: true });
-  });
-  const run = async (name: string, params: string[]) => (await engine.query(sqlOf(name), params)).rows;
+  const { engine, lake } = useFixtureEngine();
+  const run = async (name: string, params: string[]) => (await engine().query(sqlOf(name), params)).rows;
 
   it('fleet_daily_summary', async () => {
     expect(await run('fleet_daily_summary', RANGE)).toEqual([
@@ -106,7 +96,7 @@ describe('athena-queries/*.sql on the local engine, fixture lake (known answers)
   it('through the CLI: fleetlake query -f athena-queries/harsh_driving_leaderboard.sql --format json', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['local/cli/fleetlake.js', 'query', '--lake', lake, '-f', 'athena-queries/harsh_driving_leaderboard.sql', '--format', 'json', '--param', RANGE[0] as string, '--param', RANGE[1] as string],
+      ['local/cli/fleetlake.js', 'query', '--lake', lake(), '-f', 'athena-queries/harsh_driving_leaderboard.sql', '--format', 'json', '--param', RANGE[0] as string, '--param', RANGE[1] as string],
       { timeout: 30_000 },
     );
     expect(JSON.parse(stdout)).toEqual([
