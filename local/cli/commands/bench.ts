@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'results directory (default: bench/results in the repo; bench/results/quick for --quick)')
     .option('--keep', 'keep the temporary bench lake', false)
     .option('--no-demo', 'skip the `fleetlake demo` phase')
-    .option('--vehicles <n>', 'override the fleet size (default 80, quick 4: see bench/run.ts)')
+    .option('--vehicles <n>', 'override the fleet size (default 200, quick 10: see bench/run.ts)')
     .action(async (o: { quick: boolean; out?: string; keep: boolean; demo: boolean; vehicles?: string }) => {
       const vehicles = o.vehicles === undefined ? undefined : Number(o.vehicles);
       if (vehicles !== undefined && !(Number.isInteger(vehicles) && vehicles > 0)) throw new UsageError(`--vehicles must be a positive integer (got ${o.vehicles})`);
