@@ -18,8 +18,8 @@ export interface CleanSettings {
   rowGroupSize?: number;
 }
 
-export interface ObjectStats {
-  key: string;
+/** The counts of one object, or added up over a batch: samples = valid + quarantined + duplicates. */
+export interface CleanTotals {
   lines: number;
   samples: number;
   valid: number;
@@ -29,6 +29,10 @@ export interface ObjectStats {
   conflicts: number;
   unknown_fields: number;
   bytes_read: number;
+}
+
+export interface ObjectStats extends CleanTotals {
+  key: string;
   /** Event dates (UTC) with valid rows, sorted. */
   dates: string[];
   /** Largest received_at - ts over valid rows, seconds (0 when none). */

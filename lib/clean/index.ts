@@ -1,26 +1,14 @@
 import type { ObjectStore } from '../store';
-import { cleanObject, type CleanSettings, type ObjectStats } from './clean-object';
+import { cleanObject, type CleanSettings, type CleanTotals, type ObjectStats } from './clean-object';
 import type { Reason } from './reasons';
 import { zstdCompressor } from './zstd';
 
 export { cleanObject, partId, arrivalDateOfKey, MAX_PAYLOAD_BYTES, MAX_SAMPLES } from './clean-object';
-export type { CleanSettings, ObjectStats } from './clean-object';
+export type { CleanSettings, CleanTotals, ObjectStats } from './clean-object';
 export { REASONS, type Reason } from './reasons';
 
 /** zstd level of silver Parquet (chosen by measurement, docs/clean.md). */
 export const ZSTD_LEVEL = 3;
-
-export interface CleanTotals {
-  lines: number;
-  samples: number;
-  valid: number;
-  quarantined: number;
-  quarantined_by_reason: Partial<Record<Reason, number>>;
-  duplicates: number;
-  conflicts: number;
-  unknown_fields: number;
-  bytes_read: number;
-}
 
 export interface CleanResult {
   objects: ObjectStats[];
