@@ -1,5 +1,5 @@
-import { describe, expect, it } from '@jest/globals';
-import { addDays, neighbourWindow, parseDates, rebuildDates } from './dates';
+import { describe, expect, it, test } from '@jest/globals';
+import { addDays, neighbourWindow, parseDates, parseDatesArgument, rebuildDates } from './dates';
 
 describe('features dates', () => {
   it('validates, sorts and dedupes dates', () => {
@@ -19,4 +19,13 @@ describe('features dates', () => {
     ]);
     expect(neighbourWindow(['2026-03-01'], 0)).toEqual(['2026-03-01']);
   });
+});
+
+test('parseDatesArgument reads --dates as a JSON array or a comma list, sorted and unique', () => {
+  expect(parseDatesArgument('["2026-03-02","2026-03-01"]')).toEqual(['2026-03-01', '2026-03-02']);
+  expect(parseDatesArgument(' 2026-03-02, 2026-03-01,2026-03-02 ')).toEqual(['2026-03-01', '2026-03-02']);
+  expect(parseDatesArgument('')).toEqual([]);
+  expect(() => parseDatesArgument('["2026-03-01"')).toThrow('not a JSON array');
+  expect(() => parseDatesArgument('[20260301]')).toThrow('not a list of dates');
+  expect(() => parseDatesArgument('2026-02-30')).toThrow('invalid date "2026-02-30"');
 });

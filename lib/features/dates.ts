@@ -20,6 +20,19 @@ export function parseDates(dates: readonly string[]): string[] {
   return [...new Set(dates)].sort();
 }
 
+/** `--dates` as the Glue driver takes it: a JSON array string or a comma list; validated, sorted and unique. */
+export function parseDatesArgument(text: string): string[] {
+  const t = text.trim();
+  let items: unknown;
+  try {
+    items = t.startsWith('[') ? JSON.parse(t) : t.split(',').map((s) => s.trim()).filter(Boolean);
+  } catch {
+    throw new Error(`not a JSON array: ${text}`);
+  }
+  if (!Array.isArray(items) || !items.every((d) => typeof d === 'string')) throw new Error(`not a list of dates: ${text}`);
+  return parseDates(items);
+}
+
 export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }

@@ -5,6 +5,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import type { CleanTotals, RunSummary } from '../../lib/pipeline/commit';
 import type { PlanResult } from '../../lib/pipeline/plan';
 import { runFeatures, type FeaturesOptions, type FeaturesResult } from '../engine/features';
+import { parseDatesArgument } from '../../lib/features/dates';
 import { defaultPoolSize, LambdaPool } from '../lambda/pool';
 import { LOCAL_AWS, loadPipeline, type AslDefinition, type Json, type ResolvedPipeline } from './definition';
 import { newExecutionId, writeExecution, type ExecutionRecord, type HistoryEvent } from './history';
@@ -76,13 +77,6 @@ function maxConcurrency(def: AslDefinition): number {
   };
   walk(def.States);
   return max;
-}
-
-/** `--dates` as the Glue driver accepts it: a JSON array string or a comma list. */
-export function parseDatesArgument(v: string | undefined): string[] {
-  const text = (v ?? '').trim();
-  if (text.startsWith('[')) return (JSON.parse(text) as unknown[]).map(String);
-  return text.split(',').map((d) => d.trim()).filter(Boolean);
 }
 
 const loaded = new Map<string, { pipeline: ResolvedPipeline; machine: StateMachine }>();
@@ -228,10 +222,11 @@ async function runOne(
       const args = params.Arguments ?? {};
       const startedOn = new Date();
       const runId = `jr_${createHash('sha256').update(`${job.id}:${JSON.stringify(args)}:${startedOn.getTime()}`).digest('hex').slice(0, 32)}`;
-      const dates = parseDatesArgument(args['--dates']);
-      emit({ type: 'features-started', executionId: job.id, dates });
       let result: FeaturesResult;
       try {
+        // An unreadable --dates fails the job run, as it fails the Glue driver.
+        const dates = parseDatesArgument(args['--dates'] ?? '');
+        emit({ type: 'features-started', executionId: job.id, dates });
         result = await features({
           lake,
           dates,

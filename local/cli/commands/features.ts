@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { parseDates } from '../../../lib/features/dates';
+import { parseDatesArgument } from '../../../lib/features/dates';
 import { runFeatures } from '../../engine/features';
 import { lakeOption, resolveLake } from '../lake';
 import { UsageError } from '../program';
@@ -35,17 +35,12 @@ export function register(program: Command): void {
 }
 
 export function parseDatesArg(value: string): string[] {
-  const text = value.trim();
-  let items: unknown;
+  let dates: string[];
   try {
-    items = text.startsWith('[') ? JSON.parse(text) : text.split(',').map((s) => s.trim()).filter(Boolean);
-  } catch {
-    throw new UsageError(`--dates: not a JSON array: ${value}`);
-  }
-  if (!Array.isArray(items) || items.length === 0 || !items.every((d) => typeof d === 'string')) throw new UsageError(`--dates: no dates in ${value}`);
-  try {
-    return parseDates(items as string[]);
+    dates = parseDatesArgument(value);
   } catch (err) {
     throw new UsageError(`--dates: ${(err as Error).message}`);
   }
+  if (!dates.length) throw new UsageError(`--dates: no dates in ${value}`);
+  return dates;
 }
