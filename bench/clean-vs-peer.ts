@@ -9,7 +9,8 @@
 import { mkdirSync, rmSync, statSync, readdirSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../local/ts-worker';
 import { parseArgs } from 'node:util';
 import { FsObjectStore } from '../lib/store';
 import { CONTRACT_COLUMNS, duckdbType } from '../lib/contract/columns';
@@ -97,10 +98,7 @@ rmSync(path.join(lake, 'silver'), { recursive: true, force: true });
 const pool = await Promise.all(
   Array.from({ length: workers }, (_, w) =>
     new Promise<Worker>((resolve, reject) => {
-      // tsx is registered inside the thread, then the TypeScript worker module is imported.
-      const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(new URL('./clean-vs-peer.worker.ts', import.meta.url).href)}); })`;
-      const wk = new Worker(boot, {
-        eval: true,
+      const wk = startTsWorker(new URL('./clean-vs-peer.worker.ts', import.meta.url), {
         resourceLimits: { maxYoungGenerationSizeMb: 192 }, // = --max-semi-space-size=64, as the Lambda runs
         workerData: { lake, keys: keys.filter((_, i) => i % workers === w), zstdLevel: Number(a.level), rowGroupSize: Number(a.rg) },
       });
