@@ -21,8 +21,16 @@ export function bronzeKeys(lake: string): { key: string; size: number }[] {
   return walk(path.join(root, 'telemetry'), (n) => n.endsWith('.gz')).map((f) => ({ key: path.relative(root, f), size: fs.statSync(f).size }));
 }
 
+/** The clean Lambda's Node flags (functions/clean/function.yml NODE_OPTIONS), so the workers run as the function does. */
+export function lambdaNodeOptions(): string[] {
+  const yml = fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'functions', 'clean', 'function.yml'), 'utf8');
+  const m = /^\s+NODE_OPTIONS:\s*(.+)$/m.exec(yml);
+  if (!m) throw new Error('functions/clean/function.yml: no NODE_OPTIONS in environment');
+  return m[1]!.trim().split(/\s+/);
+}
+
 function startWorker(lake: string): ChildProcess {
-  return fork(WORKER, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, FLEETLAKE_LAKE: lake }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(WORKER, [], { execArgv: [...lambdaNodeOptions(), '--import', 'tsx'], env: { ...process.env, FLEETLAKE_LAKE: lake }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 const next = (child: ChildProcess) =>

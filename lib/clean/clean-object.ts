@@ -3,7 +3,7 @@ import { QUARANTINE_COLUMNS, SILVER_TELEMETRY_COLUMNS, CONTRACT_COLUMNS } from '
 import { contractValidator } from '../contract/validator';
 import type { ObjectStore } from '../store';
 import { gzipLines } from './lines';
-import { writeParquet, type ColumnValues } from './parquet';
+import { writeParquet, type WriterColumn } from './parquet';
 import { rejectionFromErrors, type Reason } from './reasons';
 import { SilverRows, tsMillis, type Sample } from './silver-rows';
 import type { Compress } from './zstd';
@@ -47,8 +47,6 @@ const DAY_MS = 86_400_000;
 const KNOWN = new Set([...CONTRACT_COLUMNS.map((c) => c.name), 'topic_vehicle_id', 'received_at']);
 /** Min/max statistics only where readers prune: the sort keys and the arrival time. */
 const STATISTICS_COLUMNS = new Set(['vehicle_id', 'ts', 'received_at', 'source_key', 'reason', 'line_no']);
-/** Silver: one data page per column chunk (a row group is ≤ 128 Ki rows), which skips the writer's per-value page sizing. */
-const PAGE_SIZE = 0;
 const ENVELOPE_KNOWN = new Set(['vehicle_id', 'samples', 'topic_vehicle_id', 'received_at']);
 
 interface QuarantineRow {
@@ -221,7 +219,7 @@ export async function cleanObject(key: string, deps: CleanObjectDeps): Promise<O
 
   // Dedupe on (vehicle_id, ts): sort, then the first of each key (earliest received_at, then line) wins.
   const vidCol = rows.columns[CONTRACT_COLUMNS.findIndex((c) => c.name === 'vehicle_id')] as string[];
-  const tsCol = rows.columns[CONTRACT_COLUMNS.findIndex((c) => c.name === 'ts')] as number[];
+  const tsCol = rows.columns[CONTRACT_COLUMNS.findIndex((c) => c.name === 'ts')] as Float64Array;
   const order = Array.from({ length: rows.length }, (_, i) => i);
   order.sort((a, b) => {
     const va = vidCol[a]!;
@@ -271,7 +269,6 @@ export async function cleanObject(key: string, deps: CleanObjectDeps): Promise<O
       compress: deps.compress,
       rowGroupSize,
       statisticsColumns: STATISTICS_COLUMNS,
-      pageSize: PAGE_SIZE,
     });
     await deps.silver.put(out, body, { contentType: 'application/vnd.apache.parquet' });
     outputs.push(out);
@@ -285,20 +282,22 @@ export async function cleanObject(key: string, deps: CleanObjectDeps): Promise<O
   }
   for (const dt of [...qByDate.keys()].sort()) {
     const list = qByDate.get(dt)!.sort((a, b) => a.line_no - b.line_no || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0) || (a.raw < b.raw ? -1 : a.raw > b.raw ? 1 : 0));
-    const data: ColumnValues[] = QUARANTINE_COLUMNS.map((c) => {
-      switch (c.name) {
-        case 'source_key':
-          return list.map(() => key);
-        case 'line_no':
-          return list.map((q) => q.line_no);
-        case 'received_at':
-          return list.map((q) => q.received_at);
-        default:
-          return list.map((q) => q[c.name as 'vehicle_id' | 'reason' | 'detail' | 'raw'] ?? null);
-      }
-    });
+    const data = (s: number, e: number): WriterColumn[] =>
+      QUARANTINE_COLUMNS.map((c): WriterColumn => {
+        const part = list.slice(s, e);
+        switch (c.name) {
+          case 'source_key':
+            return { kind: 'string', values: part.map(() => key) };
+          case 'line_no':
+            return { kind: 'number', values: Float64Array.from(part, (q) => q.line_no) };
+          case 'received_at':
+            return { kind: 'number', values: Float64Array.from(part, (q) => q.received_at ?? NaN) };
+          default:
+            return { kind: 'string', values: part.map((q) => q[c.name as 'vehicle_id' | 'reason' | 'detail' | 'raw'] ?? null) };
+        }
+      });
     const out = `quarantine/dt=${dt}/part-${id}.parquet`;
-    await deps.silver.put(out, writeParquet(QUARANTINE_COLUMNS, list.length, (s, e) => data.map((col) => col.slice(s, e)), { compress: deps.compress, rowGroupSize, statisticsColumns: STATISTICS_COLUMNS }), { contentType: 'application/vnd.apache.parquet' });
+    await deps.silver.put(out, writeParquet(QUARANTINE_COLUMNS, list.length, data, { compress: deps.compress, rowGroupSize, statisticsColumns: STATISTICS_COLUMNS }), { contentType: 'application/vnd.apache.parquet' });
     outputs.push(out);
   }
 

@@ -1,14 +1,16 @@
 import { CONTRACT_COLUMNS, type Column } from '../contract/columns';
-import type { ColumnValues, WriterColumn } from './parquet';
+import { isoMillis } from '../contract/validator';
+import { BOOLEAN_ABSENT, type WriterColumn } from './parquet';
 
 /** A sample after validation; `ts` is normalised to epoch ms. */
 export type Sample = Record<string, unknown>;
 
 const CONTRACT = CONTRACT_COLUMNS.map((c) => ({ name: c.name, type: c.type }));
+const isNumber = (t: string) => t === 'double' || t === 'bigint' || t === 'timestamp';
 
 /** Epoch ms of a valid contract `ts` (ISO-8601 with a zone, or integer epoch ms). */
 export function tsMillis(ts: unknown): number {
-  return typeof ts === 'number' ? ts : Date.parse(ts as string);
+  return typeof ts === 'number' ? ts : isoMillis(ts as string);
 }
 
 /** dtc sorted and unique; null stays null. */
@@ -17,46 +19,75 @@ export function normaliseDtc(dtc: unknown): string[] | null {
   return [...new Set(dtc as string[])].sort();
 }
 
-/** Statement that appends one contract field of sample `s` to its column `c[i]`. */
-function appendStatement(i: number, name: string, type: string): string {
+/** One contract column while rows are appended: numbers in a Float64Array (NaN = absent), booleans in a Uint8Array. */
+type Store = Float64Array | Uint8Array | Array<string | string[] | null>;
+
+/** Statement that stores one contract field of sample `s` at row `n` of its column `c[i]`. */
+function storeStatement(i: number, name: string, type: string): string {
   const v = `s[${JSON.stringify(name)}]`;
   switch (type) {
     case 'timestamp':
-      return `c[${i}].push(ts);`;
+      return `c[${i}][n] = ts;`;
     case 'double':
     case 'bigint':
-      return `v = ${v}; c[${i}].push(typeof v === 'number' ? v : NaN);`;
+      return `v = ${v}; c[${i}][n] = typeof v === 'number' ? v : NaN;`;
+    case 'boolean':
+      return `v = ${v}; c[${i}][n] = v === true ? 1 : v === false ? 0 : ${BOOLEAN_ABSENT};`;
     case 'array<string>':
-      return `c[${i}].push(dtc(${v}));`;
+      return `c[${i}][n] = dtc(${v});`;
     default:
-      return `v = ${v}; c[${i}].push(v === undefined ? null : v);`;
+      return `v = ${v}; c[${i}][n] = v === undefined ? null : v;`;
   }
 }
 
 /**
- * Appends one sample to every contract column. Generated once from the column list (straight-line
+ * Stores one sample in every contract column. Generated once from the column list (straight-line
  * code, no loop or switch per field): this is the hottest loop of clean after JSON.parse.
  */
-const appendContract = new Function(
+const storeContract = new Function(
   'dtc',
-  `return function appendContract(c, s, ts) { let v; ${CONTRACT.map((col, i) => appendStatement(i, col.name, col.type)).join(' ')} };`,
-)(normaliseDtc) as (columns: ColumnValues[], s: Sample, tsMs: number) => void;
+  `return function storeContract(c, s, ts, n) { let v; ${CONTRACT.map((col, i) => storeStatement(i, col.name, col.type)).join(' ')} };`,
+)(normaliseDtc) as (columns: Store[], s: Sample, tsMs: number, row: number) => void;
+
+function grow<T extends Float64Array | Uint8Array>(a: T, size: number): T {
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}
 
 /**
- * The valid samples of one bronze object, column by column (contract columns, then received_at).
- * Numbers use NaN for absent so the arrays stay packed doubles; strings/lists use null.
+ * The valid samples of one bronze object, column by column (contract columns, then received_at and
+ * the line number). Typed arrays grow by doubling, so appending a row allocates nothing per value.
  */
 export class SilverRows {
-  readonly columns: ColumnValues[] = CONTRACT.map(() => []);
-  readonly receivedAt: number[] = [];
-  readonly lineNo: number[] = [];
+  columns: Store[];
+  receivedAt: Float64Array;
+  lineNo: Float64Array;
   length = 0;
+  private capacity: number;
+
+  constructor(capacity = 1 << 14) {
+    this.capacity = capacity;
+    this.columns = CONTRACT.map((c) => (isNumber(c.type) ? new Float64Array(capacity) : c.type === 'boolean' ? new Uint8Array(capacity) : new Array(capacity).fill(null)));
+    this.receivedAt = new Float64Array(capacity);
+    this.lineNo = new Float64Array(capacity);
+  }
 
   append(s: Sample, tsMs: number, receivedAt: number, lineNo: number): void {
-    appendContract(this.columns, s, tsMs);
-    this.receivedAt.push(receivedAt);
-    this.lineNo.push(lineNo);
-    this.length++;
+    const n = this.length;
+    if (n === this.capacity) this.grow();
+    storeContract(this.columns, s, tsMs, n);
+    this.receivedAt[n] = receivedAt;
+    this.lineNo[n] = lineNo;
+    this.length = n + 1;
+  }
+
+  private grow(): void {
+    const size = this.capacity * 2;
+    this.columns = this.columns.map((c) => (Array.isArray(c) ? c.concat(new Array(size - c.length).fill(null)) : grow(c, size)));
+    this.receivedAt = grow(this.receivedAt, size);
+    this.lineNo = grow(this.lineNo, size);
+    this.capacity = size;
   }
 
   /** True when rows i and j carry the same contract values (received_at and lineage aside). */
@@ -79,6 +110,10 @@ export class SilverRows {
     CONTRACT.forEach(({ name, type }, c) => {
       const v = this.columns[c]![i];
       if (v === null || (typeof v === 'number' && Number.isNaN(v))) return;
+      if (type === 'boolean') {
+        if (v !== BOOLEAN_ABSENT) out[name] = v === 1;
+        return;
+      }
       out[name] = type === 'timestamp' ? new Date(v as number).toISOString() : v;
     });
     return out;
@@ -87,28 +122,18 @@ export class SilverRows {
   /** Columns for `rows` (indexes, in output order) in the order of `silverColumns`, ready for the writer. */
   select(rows: ArrayLike<number>, silverColumns: readonly Column[], sourceKey: string): WriterColumn[] {
     const n = rows.length;
-    return silverColumns.map((col) => {
-      if (col.name === 'source_key') return new Array<string>(n).fill(sourceKey);
+    return silverColumns.map((col): WriterColumn => {
+      if (col.name === 'source_key') return { kind: 'string', values: new Array<string>(n).fill(sourceKey) };
       const src = col.name === 'received_at' ? this.receivedAt : this.columns[CONTRACT.findIndex((c) => c.name === col.name)];
       if (!src) throw new Error(`silver column ${col.name} has no source`);
-      if (col.type === 'double' || col.type === 'timestamp' || col.type === 'bigint') {
-        // A Float64Array when no value is absent (the common case): the writer reads it like an array,
-        // without a boxed number per value. INT64 columns stay numbers (exact below 2^53); the writer converts.
-        const num = new Float64Array(n);
-        let absent = false;
-        for (let k = 0; k < n; k++) {
-          const v = src[rows[k]!] as number;
-          num[k] = v;
-          if (v !== v) absent = true;
-        }
-        if (!absent) return num;
-        const out: ColumnValues = new Array(n);
-        for (let k = 0; k < n; k++) out[k] = Number.isNaN(num[k]) ? null : num[k]!;
-        return out;
+      if (src instanceof Float64Array || src instanceof Uint8Array) {
+        const out = src instanceof Float64Array ? new Float64Array(n) : new Uint8Array(n);
+        for (let k = 0; k < n; k++) out[k] = src[rows[k]!]!;
+        return out instanceof Float64Array ? { kind: 'number', values: out } : { kind: 'boolean', values: out };
       }
-      const out: ColumnValues = new Array(n);
+      const out = new Array(n);
       for (let k = 0; k < n; k++) out[k] = src[rows[k]!] ?? null;
-      return out;
+      return col.type === 'array<string>' ? { kind: 'list', values: out } : { kind: 'string', values: out };
     });
   }
 }

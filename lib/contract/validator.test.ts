@@ -1,4 +1,4 @@
-import { contractValidator, isIsoDateTimeWithZone } from './validator';
+import { contractValidator, isIsoDateTimeWithZone, isoMillis } from './validator';
 
 const ok = { vehicle_id: 'V1', ts: '2026-03-01T10:00:00.100Z', ignition: true, battery_v: 14.1 };
 
@@ -7,6 +7,19 @@ test('ts must carry a zone', () => {
   expect(isIsoDateTimeWithZone('2026-03-01T10:00:00.123+02:00')).toBe(true);
   expect(isIsoDateTimeWithZone('2026-03-01T10:00:00')).toBe(false);
   expect(isIsoDateTimeWithZone('2026-13-01T10:00:00Z')).toBe(false);
+});
+
+test('isoMillis: the canonical fast path gives what the regex and Date.parse give', () => {
+  const general = (t: string) => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i.test(t) ? Date.parse(t) : NaN);
+  const edge = ['2026-02-28T23:59:59.999Z', '2026-02-29T00:00:00.000Z', '2024-02-29T12:00:00.000Z', '2026-02-30T00:00:00.000Z', '2026-03-01T24:00:00.000Z',
+    '2026-03-01T23:59:60.000Z', '2026-13-01T00:00:00.000Z', '2026-00-10T00:00:00.000Z', '2026-03-00T00:00:00.000Z', '0099-03-01T00:00:00.000Z',
+    '2026-03-01T10:00:00.1a0Z', '2026-03-01t10:00:00.100z', '2026-03-01T10:00:00.100+01:00', '2026-03-01 10:00:00.100Z', '+02026-03-01T10:00:00.100Z'];
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  const pad = (v: number, w: number) => String(v).padStart(w, '0');
+  const random = Array.from({ length: 2000 }, () => `${pad(1900 + rnd(200), 4)}-${pad(rnd(14), 2)}-${pad(rnd(33), 2)}T${pad(rnd(26), 2)}:${pad(rnd(61), 2)}:${pad(rnd(61), 2)}.${pad(rnd(1000), 3)}Z`);
+  for (const t of [...edge, ...random]) expect([t, isoMillis(t)]).toEqual([t, general(t)]);
+  expect(isoMillis('2026-03-01T10:00:00.100Z')).toBe(Date.UTC(2026, 2, 1, 10, 0, 0, 100));
 });
 
 test('a minimal sample and an envelope are valid messages; unknown fields are allowed', () => {

@@ -4,8 +4,45 @@ import schema from './telemetry.v1.schema.json' with { type: 'json' };
 /** ISO-8601 date-time with an explicit zone: Z or ±hh:mm. */
 const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i;
 
+/** Digit at s[i], else NaN. */
+const digit = (s: string, i: number) => {
+  const d = s.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : NaN;
+};
+
+/**
+ * The canonical form devices send, `YYYY-MM-DDTHH:MM:SS.sssZ`, without the regex and Date.parse; NaN sends
+ * anything else (and rare dates such as days 29-31) to the general path, so both paths agree.
+ */
+function canonicalIsoMillis(s: string): number {
+  const c = (i: number) => s.charCodeAt(i);
+  if (s.length !== 24 || c(4) !== 45 || c(7) !== 45 || c(10) !== 84 || c(13) !== 58 || c(16) !== 58 || c(19) !== 46 || c(23) !== 90) return NaN; // - - T : : . Z
+  const year = digit(s, 0) * 1000 + digit(s, 1) * 100 + digit(s, 2) * 10 + digit(s, 3);
+  const month = digit(s, 5) * 10 + digit(s, 6);
+  const day = digit(s, 8) * 10 + digit(s, 9);
+  const hour = digit(s, 11) * 10 + digit(s, 12);
+  const minute = digit(s, 14) * 10 + digit(s, 15);
+  const second = digit(s, 17) * 10 + digit(s, 18);
+  const ms = digit(s, 20) * 100 + digit(s, 21) * 10 + digit(s, 22);
+  if (!(year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour <= 23 && minute <= 59 && second <= 59 && ms >= 0)) return NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+let lastText: string | undefined;
+let lastMillis = NaN;
+
+/** Epoch ms of an ISO-8601 date-time with a zone, else NaN. Remembers the last answer: clean asks twice per sample. */
+export function isoMillis(s: string): number {
+  if (s === lastText) return lastMillis;
+  let ms = canonicalIsoMillis(s);
+  if (ms !== ms) ms = ISO_WITH_ZONE.test(s) ? Date.parse(s) : NaN;
+  lastText = s;
+  lastMillis = ms;
+  return ms;
+}
+
 export function isIsoDateTimeWithZone(s: string): boolean {
-  return ISO_WITH_ZONE.test(s) && !Number.isNaN(Date.parse(s));
+  return !Number.isNaN(isoMillis(s));
 }
 
 export interface ContractValidator {

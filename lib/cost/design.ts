@@ -8,8 +8,10 @@ export interface Design {
   bronzeInfrequentAccessDays: number;
   bronzeGlacierIrDays: number;
   bronzeExpireDays: number;
-  /** silver `telemetry/` (the compacted table) expires after this; `telemetry_parts/` and gold never do. */
+  /** silver `telemetry/` and `telemetry_parts/` expire after this (rawGpsRetentionDays); gold never does. */
   silverTelemetryExpireDays: number;
+  /** After this many days silver `telemetry/` is Standard-IA and `telemetry_parts/` Glacier IR; 0 = never. */
+  silverColdAfterDays: number;
   firehoseBufferSeconds: number;
   firehoseBufferMiB: number;
   cleanMemoryMb: number;
@@ -17,6 +19,8 @@ export interface Design {
   otherLambdaMemoryMb: number;
   glueWorkerType: string;
   glueWorkers: number;
+  /** STANDARD or FLEX (spare capacity, a lower DPU-hour price). */
+  glueExecutionClass: string;
   /** State transitions of one execution outside the Map, on the success path. */
   sfnStatesPerExecution: number;
   /** State transitions per Map item. */
@@ -95,12 +99,14 @@ export function loadDesign(repoRoot: string, stage = 'prod'): Design {
     bronzeGlacierIrDays: num(p.bronzeGlacierIrDays, 'bronzeGlacierIrDays'),
     bronzeExpireDays: num(p.bronzeExpireDays, 'bronzeExpireDays'),
     silverTelemetryExpireDays: num(p.rawGpsRetentionDays, 'rawGpsRetentionDays'),
+    silverColdAfterDays: num(p.silverColdAfterDays, 'silverColdAfterDays'),
     firehoseBufferSeconds: num(p.firehoseBufferSeconds, 'firehoseBufferSeconds'),
     firehoseBufferMiB: num(p.firehoseBufferMiB, 'firehoseBufferMiB'),
     cleanMemoryMb: num(p.cleanMemoryMb, 'cleanMemoryMb'),
     otherLambdaMemoryMb: num(sls.provider?.memorySize ?? 1024, 'provider.memorySize'),
     glueWorkerType: String(p.glueWorkerType),
     glueWorkers: num(p.glueWorkers, 'glueWorkers'),
+    glueExecutionClass: String(p.glueExecutionClass ?? 'STANDARD'),
     sfnStatesPerExecution: shape.perExecution,
     sfnStatesPerItem: shape.perItem,
     sfnSource,

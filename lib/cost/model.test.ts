@@ -14,12 +14,14 @@ const design: Design = {
   bronzeGlacierIrDays: 90,
   bronzeExpireDays: 730,
   silverTelemetryExpireDays: 365,
+  silverColdAfterDays: 0,
   firehoseBufferSeconds: 300,
   firehoseBufferMiB: 128,
   cleanMemoryMb: 1024,
   otherLambdaMemoryMb: 1024,
   glueWorkerType: 'G.1X',
   glueWorkers: 2,
+  glueExecutionClass: 'STANDARD',
   sfnStatesPerExecution: 5,
   sfnStatesPerItem: 1,
   sfnSource: 'test',
@@ -169,6 +171,27 @@ describe('flags change the right items', () => {
     expect(item(r, 'S3 bronze Glacier IR (month 13)').monthly).toBeCloseTo(perDay * 285.5 * 0.004, 12);
     // 288 × 30 objects move each month
     expect(item(r, 'S3 lifecycle → IA').quantity).toBe(8_640);
+  });
+
+  test('silver after silverColdAfterDays: parts in Glacier IR, the compacted table in Standard-IA, both gone at 365 d', () => {
+    const r = estimate(one, figures, { ...design, silverColdAfterDays: 30 }, DEFAULT_ASSUMPTIONS);
+    // silver 37,380 × 20 B = 747,600 B/day, parts and compacted alike. Month 13 (days t = 361..390): ages 0-30 d
+    // hold 30 day-equivalents per table; ages 30-365 hold min(365, t) - 30 = 331, 332, 333, 334, then 335 for 26 days.
+    const perDay = 747_600 / GB;
+    const cold = (331 + 332 + 333 + 334 + 335 * 26) / 30;
+    expect(item(r, 'S3 silver telemetry Standard-IA (month 13)').quantity).toBeCloseTo(perDay * cold, 12);
+    expect(item(r, 'S3 silver telemetry_parts Glacier IR (month 13)').monthly).toBeCloseTo(perDay * cold * 0.004, 12);
+    expect(item(r, 'S3 silver + gold Standard (month 13)').quantity).toBeCloseTo(perDay * 30 * 2, 12);
+    // transitions: 288 bronze objects/day × 30 → IA (bronze) plus 1 compacted file/day × 30; Glacier IR: bronze + one part per object
+    expect(item(r, 'S3 lifecycle → IA').quantity).toBe(8_640 + 30);
+    expect(item(r, 'S3 lifecycle → Glacier IR').quantity).toBe(8_640 * 2);
+  });
+
+  test('Glue Flex bills the same DPU-hours at the Flex price', () => {
+    const r = estimate(one, figures, { ...design, glueExecutionClass: 'FLEX' }, DEFAULT_ASSUMPTIONS);
+    // 24 DPU-hours (the 1-minute minimum case above) × $0.29
+    expect(item(r, 'Glue features job DPU-hours').quantity).toBeCloseTo(24, 10);
+    expect(item(r, 'Glue features job DPU-hours').monthly).toBeCloseTo(6.96, 10);
   });
 });
 

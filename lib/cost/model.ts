@@ -225,12 +225,21 @@ export function estimate(
   add('S3', `bronze Standard (${when})`, 's3_standard_storage', gbMonths(v.bronzeGBPerDay, 0, ia, m, D), 'GB-month', `ages 0-${ia} d`);
   add('S3', `bronze Standard-IA (${when})`, 's3_standard_ia_storage', gbMonths(v.bronzeGBPerDay, ia, gir, m, D), 'GB-month', `ages ${ia}-${gir} d`);
   add('S3', `bronze Glacier IR (${when})`, 's3_glacier_ir_storage', gbMonths(v.bronzeGBPerDay, gir, exp, m, D), 'GB-month', `ages ${gir}-${exp} d`);
-  const silverGBm =
-    gbMonths(v.silverGBPerDay, 0, Infinity, m, D) + gbMonths(v.silverCompactedGBPerDay, 0, design.silverTelemetryExpireDays, m, D);
+  // silver: parts and the compacted table expire with rawGpsRetentionDays; past silverColdAfterDays parts sit in
+  // Glacier IR and the compacted table in Standard-IA. Gold stays in Standard.
+  const cold = design.silverColdAfterDays > 0 ? Math.min(design.silverColdAfterDays, design.silverTelemetryExpireDays) : design.silverTelemetryExpireDays;
+  const silverExp = design.silverTelemetryExpireDays;
+  const silverGBm = gbMonths(v.silverGBPerDay, 0, cold, m, D) + gbMonths(v.silverCompactedGBPerDay, 0, cold, m, D);
   const goldGBm = gbMonths(v.goldGBPerDay, 0, Infinity, m, D);
   // S3 Standard tiers apply to the account's Standard total; bill them together, show the split.
   const standardGBm = silverGBm + goldGBm;
-  add('S3', `silver + gold Standard (${when})`, 's3_standard_storage', standardGBm, 'GB-month', `telemetry_parts kept, telemetry ${design.silverTelemetryExpireDays} d; gold ${goldGBm.toFixed(2)} GB-month of it`);
+  add('S3', `silver + gold Standard (${when})`, 's3_standard_storage', standardGBm, 'GB-month', `silver ages 0-${cold} d; gold ${goldGBm.toFixed(2)} GB-month of it`);
+  const silverIaGBm = gbMonths(v.silverCompactedGBPerDay, cold, silverExp, m, D);
+  const partsGirGBm = gbMonths(v.silverGBPerDay, cold, silverExp, m, D);
+  if (cold < silverExp) {
+    add('S3', `silver telemetry Standard-IA (${when})`, 's3_standard_ia_storage', silverIaGBm, 'GB-month', `ages ${cold}-${silverExp} d`);
+    add('S3', `silver telemetry_parts Glacier IR (${when})`, 's3_glacier_ir_storage', partsGirGBm, 'GB-month', `ages ${cold}-${silverExp} d; a rebuild of an old date pays retrieval (not modelled)`);
+  }
 
   // S3 requests
   const objectsPerMonth = v.bronzeObjectsPerDay * D;
@@ -243,8 +252,12 @@ export function estimate(
   // clean reads each bronze object; run j re-reads the j/R parts of the day so far; Athena ~10 files per query.
   const gets = objectsPerMonth + objectsPerMonth * ((fleet.runsPerDay + 1) / 2) + analystQueries * 10;
   add('S3', 'GET requests', 's3_get', gets, 'requests');
-  if (m * D > ia) add('S3', 'lifecycle → IA', 's3_transition_ia', objectsPerMonth, 'transitions');
-  if (m * D > gir) add('S3', 'lifecycle → Glacier IR', 's3_transition_glacier_ir', objectsPerMonth, 'transitions');
+  // one silver part per bronze object; the compacted table is rewritten per run, so a day ends with compactedFilesPerRun files
+  const silverCold = cold < silverExp && m * D > cold;
+  const toIa = (m * D > ia ? objectsPerMonth : 0) + (silverCold ? compactedFilesPerRun * D : 0);
+  const toGir = (m * D > gir ? objectsPerMonth : 0) + (silverCold ? objectsPerMonth : 0);
+  if (toIa) add('S3', 'lifecycle → IA', 's3_transition_ia', toIa, 'transitions', silverCold ? 'bronze objects + silver telemetry files' : 'bronze objects');
+  if (toGir) add('S3', 'lifecycle → Glacier IR', 's3_transition_glacier_ir', toGir, 'transitions', silverCold ? 'bronze objects + silver parts' : 'bronze objects');
 
   // Lambda
   const cleanInvocations = objectsPerMonth / a.bronzeObjectsPerMapItem;
@@ -261,7 +274,8 @@ export function estimate(
 
   // Glue
   const dpus = design.glueWorkers * (DPU_PER_WORKER[design.glueWorkerType] ?? 1);
-  add('Glue', 'features job DPU-hours', 'glue_etl_dpu_hour', (runsPerMonth * dpus * v.glueBilledSecondsPerRun) / 3600, 'DPU-hours', `${design.glueWorkers} × ${design.glueWorkerType}, ${Math.round(v.glueBilledSecondsPerRun)} s billed per run (60 s minimum; ${a.glueStartupSeconds} s start-up + ${Math.round(v.rowsPerGlueRun).toLocaleString('en-US')} rows at an assumed ${a.glueRowsPerSecPerDpu.toLocaleString('en-US')} rows/s per DPU)`);
+  const flex = design.glueExecutionClass === 'FLEX';
+  add('Glue', 'features job DPU-hours', flex ? 'glue_etl_flex_dpu_hour' : 'glue_etl_dpu_hour', (runsPerMonth * dpus * v.glueBilledSecondsPerRun) / 3600, 'DPU-hours', `${design.glueWorkers} × ${design.glueWorkerType} ${flex ? 'Flex' : 'Standard'}, ${Math.round(v.glueBilledSecondsPerRun)} s billed per run (60 s minimum; ${a.glueStartupSeconds} s start-up + ${Math.round(v.rowsPerGlueRun).toLocaleString('en-US')} rows at an assumed ${a.glueRowsPerSecPerDpu.toLocaleString('en-US')} rows/s per DPU)`);
 
   // Athena: the stated analyst workload.
   const minScan = 10 * MB;

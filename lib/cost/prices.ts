@@ -36,6 +36,7 @@ export type PriceName =
   | 'lambda_requests'
   | 'sfn_standard_transitions'
   | 'glue_etl_dpu_hour'
+  | 'glue_etl_flex_dpu_hour'
   | 'athena_tb_scanned'
   | 'cloudwatch_custom_metric'
   | 'cloudwatch_alarm'

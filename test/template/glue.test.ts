@@ -32,6 +32,7 @@ describe('features Glue job (packaged prod template)', () => {
       Command: { Name: 'glueetl', PythonVersion: '3' },
       WorkerType: 'G.1X',
       NumberOfWorkers: 4,
+      ExecutionClass: 'FLEX',
       ExecutionProperty: { MaxConcurrentRuns: 1 },
       Role: { 'Fn::GetAtt': ['FeaturesGlueJobRole', 'Arn'] },
       SecurityConfiguration: { Ref: 'FeaturesGlueSecurityConfiguration' },

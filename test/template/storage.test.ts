@@ -63,6 +63,41 @@ test('bronze is versioned and tiers to IA, then Glacier IR, then expires per sta
   expect(devRule.ExpirationInDays).toBe(90);
 });
 
+test('silver: telemetry to Standard-IA and telemetry_parts to Glacier IR after 30 days in prod, none in dev; both expire with the raw-GPS retention', () => {
+  type Rule = Record<string, unknown>;
+  const rules = (stage: 'prod' | 'dev') => {
+    const tpl = loadTemplate(stage);
+    const list = (tpl.Resources.SilverBucket!.Properties!.LifecycleConfiguration as { Rules: Rule[] }).Rules;
+    const [a, b] = (tpl.Conditions?.SilverCold as { 'Fn::Not': [{ 'Fn::Equals': [string, string] }] })['Fn::Not'][0]['Fn::Equals'];
+    expect([typeof a, typeof b]).toEqual(['string', 'string']);
+    const cold = a !== b;
+    // Resolve the SilverCold condition the way CloudFormation would.
+    const resolve = (r: Rule) => {
+      const t = r.Transitions as { 'Fn::If': [string, unknown, unknown] } | undefined;
+      const { Transitions: _t, ...rest } = r;
+      return t ? { ...rest, ...(cold ? { Transitions: t['Fn::If'][1] } : {}) } : r;
+    };
+    return Object.fromEntries(list.map((r) => [r.Id as string, resolve(r)]));
+  };
+  const prod = rules('prod');
+  expect(prod['silver-telemetry-raw-gps-retention']).toEqual({
+    Id: 'silver-telemetry-raw-gps-retention',
+    Status: 'Enabled',
+    Prefix: 'telemetry/',
+    Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
+    ExpirationInDays: 365,
+  });
+  expect(prod['silver-telemetry-parts-raw-gps-retention']).toEqual({
+    Id: 'silver-telemetry-parts-raw-gps-retention',
+    Status: 'Enabled',
+    Prefix: 'telemetry_parts/',
+    Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
+    ExpirationInDays: 365,
+  });
+  const dev = rules('dev');
+  expect(dev['silver-telemetry-parts-raw-gps-retention']).toEqual({ Id: 'silver-telemetry-parts-raw-gps-retention', Status: 'Enabled', Prefix: 'telemetry_parts/', ExpirationInDays: 30 });
+});
+
 test('athena results expire after 30 days; other buckets are not versioned', () => {
   const rules = (resource(t, 'AthenaResultsBucket').Properties!.LifecycleConfiguration as { Rules: Array<Record<string, unknown>> }).Rules;
   expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 30 }));
