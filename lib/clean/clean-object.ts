@@ -44,7 +44,6 @@ export interface ObjectStats extends CleanTotals {
 export const MAX_PAYLOAD_BYTES = 131072;
 export const MAX_SAMPLES = 500;
 const DAY_MS = 86_400_000;
-const KNOWN = new Set([...CONTRACT_COLUMNS.map((c) => c.name), 'topic_vehicle_id', 'received_at']);
 /** Min/max statistics only where readers prune: the sort keys and the arrival time. */
 const STATISTICS_COLUMNS = new Set(['vehicle_id', 'ts', 'received_at', 'source_key', 'reason', 'line_no']);
 const ENVELOPE_KNOWN = new Set(['vehicle_id', 'samples', 'topic_vehicle_id', 'received_at']);
@@ -210,9 +209,11 @@ export async function cleanObject(key: string, deps: CleanObjectDeps): Promise<O
           reject({ line_no: lineNo, received_at: rec, vehicle_id: typeof s.vehicle_id === 'string' ? s.vehicle_id : topic, reason, detail, raw });
           continue;
         }
-        for (const k in s) if (!KNOWN.has(k)) unknown++;
         if (rec - ts > lagMax) lagMax = rec - ts;
-        rows.append(s, ts, rec, lineNo);
+        // Unknown fields: keys that are neither contract fields nor the two the ingest rule adds.
+        const contractFields = rows.append(s, ts, rec, lineNo);
+        const keys = Object.keys(s).length;
+        if (keys > contractFields) unknown += keys - contractFields - ('topic_vehicle_id' in s ? 1 : 0) - ('received_at' in s ? 1 : 0);
       }
     }
   }

@@ -1,4 +1,5 @@
 import { createGunzip } from 'node:zlib';
+import { isAscii } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 
@@ -22,8 +23,18 @@ export function gzipLines(source: Readable, chunkSize = 1 << 18): LineSource {
   async function* batches(): AsyncIterable<string[]> {
     const decoder = new StringDecoder('utf8');
     let carry = '';
+    // ASCII chunks (nearly all) decode as latin1, a plain copy; the decoder takes the rest and any character split
+    // across chunks (it holds no bytes after a chunk that ends in ASCII).
+    let decoderEmpty = true;
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      const text = carry + decoder.write(chunk);
+      let decoded: string;
+      if (decoderEmpty && isAscii(chunk)) {
+        decoded = chunk.toString('latin1');
+      } else {
+        decoded = decoder.write(chunk);
+        if (chunk.length) decoderEmpty = chunk[chunk.length - 1]! < 0x80;
+      }
+      const text = carry + decoded;
       const lines = text.split('\n');
       carry = lines.pop()!;
       yield clean(lines);

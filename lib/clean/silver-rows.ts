@@ -22,32 +22,33 @@ export function normaliseDtc(dtc: unknown): string[] | null {
 /** One contract column while rows are appended: numbers in a Float64Array (NaN = absent), booleans in a Uint8Array. */
 type Store = Float64Array | Uint8Array | Array<string | string[] | null>;
 
-/** Statement that stores one contract field of sample `s` at row `n` of its column `c[i]`. */
+/** Statement that stores one contract field of sample `s` at row `n` of its column `c[i]` and counts it when present. */
 function storeStatement(i: number, name: string, type: string): string {
-  const v = `s[${JSON.stringify(name)}]`;
+  const v = `v = s[${JSON.stringify(name)}]; if (v !== undefined) p++;`;
   switch (type) {
     case 'timestamp':
-      return `c[${i}][n] = ts;`;
+      return `${v} c[${i}][n] = ts;`;
     case 'double':
     case 'bigint':
-      return `v = ${v}; c[${i}][n] = typeof v === 'number' ? v : NaN;`;
+      return `${v} c[${i}][n] = typeof v === 'number' ? v : NaN;`;
     case 'boolean':
-      return `v = ${v}; c[${i}][n] = v === true ? 1 : v === false ? 0 : ${BOOLEAN_ABSENT};`;
+      return `${v} c[${i}][n] = v === true ? 1 : v === false ? 0 : ${BOOLEAN_ABSENT};`;
     case 'array<string>':
-      return `c[${i}][n] = dtc(${v});`;
+      return `${v} c[${i}][n] = dtc(v);`;
     default:
-      return `v = ${v}; c[${i}][n] = v === undefined ? null : v;`;
+      return `${v} c[${i}][n] = v === undefined ? null : v;`;
   }
 }
 
 /**
- * Stores one sample in every contract column. Generated once from the column list (straight-line
- * code, no loop or switch per field): this is the hottest loop of clean after JSON.parse.
+ * Stores one sample in every contract column and returns how many contract fields it has. Generated once from
+ * the column list (straight-line code, no loop or switch per field): this is the hottest loop of clean after
+ * JSON.parse.
  */
 const storeContract = new Function(
   'dtc',
-  `return function storeContract(c, s, ts, n) { let v; ${CONTRACT.map((col, i) => storeStatement(i, col.name, col.type)).join(' ')} };`,
-)(normaliseDtc) as (columns: Store[], s: Sample, tsMs: number, row: number) => void;
+  `return function storeContract(c, s, ts, n) { let v; let p = 0; ${CONTRACT.map((col, i) => storeStatement(i, col.name, col.type)).join(' ')} return p; };`,
+)(normaliseDtc) as (columns: Store[], s: Sample, tsMs: number, row: number) => number;
 
 function grow<T extends Float64Array | Uint8Array>(a: T, size: number): T {
   const b = new (a.constructor as new (n: number) => T)(size);
@@ -73,13 +74,15 @@ export class SilverRows {
     this.lineNo = new Float64Array(capacity);
   }
 
-  append(s: Sample, tsMs: number, receivedAt: number, lineNo: number): void {
+  /** Appends a valid sample; returns how many of its keys are contract fields. */
+  append(s: Sample, tsMs: number, receivedAt: number, lineNo: number): number {
     const n = this.length;
     if (n === this.capacity) this.grow();
-    storeContract(this.columns, s, tsMs, n);
+    const fields = storeContract(this.columns, s, tsMs, n);
     this.receivedAt[n] = receivedAt;
     this.lineNo[n] = lineNo;
     this.length = n + 1;
+    return fields;
   }
 
   private grow(): void {
