@@ -115,3 +115,18 @@ test('deltaPackNumbers declines what doubles cannot carry exactly, writing nothi
   expect(w.offset).toBe(0);
   expect(deltaPackNumbers(w, Float64Array.of(5, 6, 7))).toBe(true);
 });
+
+test('string min/max follow UTF-8 byte order, as Parquet readers compare them', async () => {
+  const { compress } = await zstdCompressor(3);
+  // UTF-16 puts the astral character (a surrogate pair, 0xD83D…) before U+FF21; UTF-8 puts it after (F0 > EF).
+  const values = ['\uFF21', '\u{1F600}', 'B'];
+  const cols: Column[] = [{ name: 'id', type: 'string', description: '', required: true }];
+  for (const repeat of [1, 40]) {
+    // repeat 40: a dictionary column, whose statistics come from the dictionary
+    const data = Array.from({ length: values.length * repeat }, (_, i) => values[i % values.length]!);
+    const file = path.join(dir, `utf8-${repeat}.parquet`);
+    writeFileSync(file, writeParquet(cols, data.length, () => [{ kind: 'string', values: data }], { compress, rowGroupSize: 1000, statisticsColumns: new Set(['id']) }));
+    const [m] = (await db.conn.runAndReadAll(`SELECT encodings, stats_min_value, stats_max_value FROM parquet_metadata('${file}')`)).getRowObjectsJS();
+    expect([m!.encodings, m!.stats_min_value, m!.stats_max_value]).toEqual([repeat === 1 ? 'PLAIN' : 'PLAIN, RLE_DICTIONARY', 'B', '\u{1F600}']);
+  }
+});

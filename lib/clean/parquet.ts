@@ -327,7 +327,11 @@ interface MinMax {
   null_count: bigint;
 }
 
-function statisticsOf(values: Leaf['values'], nulls: number, type: string): MinMax {
+/** UTF-16 order equals UTF-8 byte order (Parquet's order for strings) unless a code unit is a surrogate or above. */
+const BEYOND_UTF16_ORDER = /[\uD800-\uFFFF]/;
+
+/** Min/max of the non-null values (or of the dictionary, the same set) and the null count. */
+function statisticsOf(values: Float64Array | Uint8Array | string[], nulls: number, type: string): MinMax {
   let min: number | string | undefined;
   let max: number | string | undefined;
   if (values instanceof Float64Array || values instanceof Uint8Array) {
@@ -342,18 +346,22 @@ function statisticsOf(values: Leaf['values'], nulls: number, type: string): MinM
       min = lo;
       max = hi;
     }
-  } else {
-    let lo: string | undefined;
-    let hi: string | undefined;
-    for (const v of values) {
-      if (lo === undefined || v < lo) lo = v;
-      if (hi === undefined || v > hi) hi = v;
+  } else if (values.some((v) => BEYOND_UTF16_ORDER.test(v))) {
+    const sorted = values.map((v) => Buffer.from(v, 'utf8')).sort(Buffer.compare);
+    if (sorted.length) {
+      min = sorted[0]!.toString('utf8');
+      max = sorted[sorted.length - 1]!.toString('utf8');
     }
-    min = lo;
-    max = hi;
+  } else {
+    for (const v of values) {
+      if (min === undefined || v < (min as string)) min = v;
+      if (max === undefined || v > (max as string)) max = v;
+    }
   }
   if (type === 'BOOLEAN' && min !== undefined) return { min_value: min === 1, max_value: max === 1, null_count: BigInt(nulls) };
-  if (min === 0) min = -0; // parquet: a zero min is -0, a zero max +0
+  // parquet: a zero min is written -0, a zero max +0
+  if (min === 0) min = -0;
+  if (max === 0) max = 0;
   return { ...(min !== undefined ? { min_value: min, max_value: max } : {}), null_count: BigInt(nulls) };
 }
 
@@ -444,7 +452,7 @@ function writeColumnChunk(w: ByteWriter, path: SchemaElement[], c: Column, leaf:
       total_compressed_size: BigInt(w.offset - start),
       data_page_offset: dataOffset,
       ...(dictionaryOffset !== undefined ? { dictionary_page_offset: dictionaryOffset } : {}),
-      ...(stats ? { statistics: statisticsOf(leaf.values, nulls, type) as Statistics } : {}),
+      ...(stats ? { statistics: statisticsOf(dictionary ? dictionary.dict : leaf.values, nulls, type) as Statistics } : {}),
     },
   };
 }

@@ -80,19 +80,14 @@ test('silver: telemetry to Standard-IA and telemetry_parts to Glacier IR after 3
     return Object.fromEntries(list.map((r) => [r.Id as string, resolve(r)]));
   };
   const prod = rules('prod');
+  const rule = (id: string, prefix: string) => ({ Id: id, Status: 'Enabled', Prefix: prefix, ExpirationInDays: 365 });
   expect(prod['silver-telemetry-raw-gps-retention']).toEqual({
-    Id: 'silver-telemetry-raw-gps-retention',
-    Status: 'Enabled',
-    Prefix: 'telemetry/',
+    ...rule('silver-telemetry-raw-gps-retention', 'telemetry/'),
     Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
-    ExpirationInDays: 365,
   });
   expect(prod['silver-telemetry-parts-raw-gps-retention']).toEqual({
-    Id: 'silver-telemetry-parts-raw-gps-retention',
-    Status: 'Enabled',
-    Prefix: 'telemetry_parts/',
+    ...rule('silver-telemetry-parts-raw-gps-retention', 'telemetry_parts/'),
     Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
-    ExpirationInDays: 365,
   });
   const dev = rules('dev');
   expect(dev['silver-telemetry-parts-raw-gps-retention']).toEqual({ Id: 'silver-telemetry-parts-raw-gps-retention', Status: 'Enabled', Prefix: 'telemetry_parts/', ExpirationInDays: 30 });
