@@ -130,3 +130,9 @@ test('string min/max follow UTF-8 byte order, as Parquet readers compare them', 
     expect([m!.encodings, m!.stats_min_value, m!.stats_max_value]).toEqual([repeat === 1 ? 'PLAIN' : 'PLAIN, RLE_DICTIONARY', 'B', '\u{1F600}']);
   }
 });
+
+test('a column given the wrong kind of values is refused, not written', async () => {
+  const { compress } = await zstdCompressor(3);
+  const cols: Column[] = [{ name: 'flag', type: 'boolean', description: '', required: false }];
+  expect(() => writeParquet(cols, 2, () => [{ kind: 'number', values: Float64Array.of(1, 0) }], { compress, rowGroupSize: 10 })).toThrow('column flag (boolean) needs boolean values, got number');
+});

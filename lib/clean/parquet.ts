@@ -37,6 +37,16 @@ const DICTIONARY_SAMPLE = 1024;
 const DICTIONARY_SAMPLE_MAX_SHARE = 0.9;
 if (endianness() !== 'LE') throw new Error('lib/clean/parquet: PLAIN doubles are copied as little-endian memory');
 
+/** The writer input each column type takes ('date' has no writer path: no fleetlake table written here has one). */
+const KIND_OF: Partial<Record<Column['type'], WriterColumn['kind']>> = {
+  string: 'string',
+  double: 'number',
+  bigint: 'number',
+  timestamp: 'number',
+  boolean: 'boolean',
+  'array<string>': 'list',
+};
+
 /** ts (sorted within a vehicle), seq and the arrival time are near-arithmetic: delta encoding beats a dictionary. */
 const isDelta = (c: Column) => c.type === 'timestamp' || c.type === 'bigint';
 
@@ -487,6 +497,7 @@ export function writeParquet(
     const groupStart = w.offset;
     const chunks = columns.map((c, i) => {
       const col = data[i]!;
+      if (col.kind !== KIND_OF[c.type]) throw new Error(`column ${c.name} (${c.type}) needs ${KIND_OF[c.type] ?? 'a supported type'} values, got ${col.kind}`);
       if (col.values.length !== end - start) throw new Error(`column ${c.name}: ${col.values.length} values for ${end - start} rows`);
       const leafData = c.type === 'array<string>' ? listLeaf(c, col) : flatLeaf(c, col);
       return writeColumnChunk(w, paths[i]!, c, leafData, options);
