@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../local/ts-worker';
+import { lambdaNodeOptions } from './phases/clean';
 import { parseArgs } from 'node:util';
 import { FsObjectStore } from '../lib/store';
 import { CONTRACT_COLUMNS, duckdbType } from '../lib/contract/columns';
@@ -93,13 +94,16 @@ if (!existsSync(marker)) {
 }
 const bronzeBytes = du(path.join(lake, 'bronze'));
 
-// 2. Clean: keys split over `workers` threads (the Map items).
+// 2. Clean: keys split over `workers` threads (the Map items). A thread takes no V8 flags: the function's
+// --max-semi-space-size becomes its young-generation limit (V8's young generation is three semi-spaces).
+const semiSpace = lambdaNodeOptions().find((f) => f.startsWith('--max-semi-space-size='));
+const youngGenerationMb = semiSpace ? 3 * Number(semiSpace.split('=')[1]) : undefined;
 rmSync(path.join(lake, 'silver'), { recursive: true, force: true });
 const pool = await Promise.all(
   Array.from({ length: workers }, (_, w) =>
     new Promise<Worker>((resolve, reject) => {
       const wk = startTsWorker(new URL('./clean-vs-peer.worker.ts', import.meta.url), {
-        resourceLimits: { maxYoungGenerationSizeMb: 192 }, // = --max-semi-space-size=64, as the Lambda runs
+        ...(youngGenerationMb ? { resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } } : {}),
         workerData: { lake, keys: keys.filter((_, i) => i % workers === w), zstdLevel: Number(a.level), rowGroupSize: Number(a.rg) },
       });
       wk.once('message', () => resolve(wk));

@@ -283,9 +283,9 @@ export async function cleanObject(key: string, deps: CleanObjectDeps): Promise<O
   }
   for (const dt of [...qByDate.keys()].sort()) {
     const list = qByDate.get(dt)!.sort((a, b) => a.line_no - b.line_no || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0) || (a.raw < b.raw ? -1 : a.raw > b.raw ? 1 : 0));
-    const data = (s: number, e: number): WriterColumn[] =>
-      QUARANTINE_COLUMNS.map((c): WriterColumn => {
-        const part = list.slice(s, e);
+    const data = (s: number, e: number): WriterColumn[] => {
+      const part = list.slice(s, e);
+      return QUARANTINE_COLUMNS.map((c): WriterColumn => {
         switch (c.name) {
           case 'source_key':
             return { kind: 'string', values: part.map(() => key) };
@@ -297,6 +297,7 @@ export async function cleanObject(key: string, deps: CleanObjectDeps): Promise<O
             return { kind: 'string', values: part.map((q) => q[c.name as 'vehicle_id' | 'reason' | 'detail' | 'raw'] ?? null) };
         }
       });
+    };
     const out = `quarantine/dt=${dt}/part-${id}.parquet`;
     await deps.silver.put(out, writeParquet(QUARANTINE_COLUMNS, list.length, data, { compress: deps.compress, rowGroupSize, statisticsColumns: STATISTICS_COLUMNS }), { contentType: 'application/vnd.apache.parquet' });
     outputs.push(out);

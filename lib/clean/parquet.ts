@@ -37,7 +37,7 @@ const DICTIONARY_SAMPLE = 1024;
 const DICTIONARY_SAMPLE_MAX_SHARE = 0.9;
 if (endianness() !== 'LE') throw new Error('lib/clean/parquet: PLAIN doubles are copied as little-endian memory');
 
-/** The writer input each column type takes ('date' has no writer path: no fleetlake table written here has one). */
+/** The writer input each column type takes ('date' has none: no table written here has a date column). */
 const KIND_OF: Partial<Record<Column['type'], WriterColumn['kind']>> = {
   string: 'string',
   double: 'number',
@@ -46,6 +46,13 @@ const KIND_OF: Partial<Record<Column['type'], WriterColumn['kind']>> = {
   boolean: 'boolean',
   'array<string>': 'list',
 };
+
+/** The writer input a column type takes; throws for a type the writer has no path for. */
+export function writerKind(type: Column['type']): WriterColumn['kind'] {
+  const kind = KIND_OF[type];
+  if (!kind) throw new Error(`lib/clean/parquet: no writer path for ${type} columns`);
+  return kind;
+}
 
 /** ts (sorted within a vehicle), seq and the arrival time are near-arithmetic: delta encoding beats a dictionary. */
 const isDelta = (c: Column) => c.type === 'timestamp' || c.type === 'bigint';
@@ -497,7 +504,8 @@ export function writeParquet(
     const groupStart = w.offset;
     const chunks = columns.map((c, i) => {
       const col = data[i]!;
-      if (col.kind !== KIND_OF[c.type]) throw new Error(`column ${c.name} (${c.type}) needs ${KIND_OF[c.type] ?? 'a supported type'} values, got ${col.kind}`);
+      const kind = writerKind(c.type);
+      if (col.kind !== kind) throw new Error(`column ${c.name} (${c.type}) needs ${kind} values, got ${col.kind}`);
       if (col.values.length !== end - start) throw new Error(`column ${c.name}: ${col.values.length} values for ${end - start} rows`);
       const leafData = c.type === 'array<string>' ? listLeaf(c, col) : flatLeaf(c, col);
       return writeColumnChunk(w, paths[i]!, c, leafData, options);

@@ -1,12 +1,11 @@
 import { CONTRACT_COLUMNS, type Column } from '../contract/columns';
 import { isoMillis } from '../contract/validator';
-import { BOOLEAN_ABSENT, type WriterColumn } from './parquet';
+import { BOOLEAN_ABSENT, writerKind, type WriterColumn } from './parquet';
 
 /** A sample after validation; `ts` is normalised to epoch ms. */
 export type Sample = Record<string, unknown>;
 
 const CONTRACT = CONTRACT_COLUMNS.map((c) => ({ name: c.name, type: c.type }));
-const isNumber = (t: string) => t === 'double' || t === 'bigint' || t === 'timestamp';
 
 /** Epoch ms of a valid contract `ts` (ISO-8601 with a zone, or integer epoch ms). */
 export function tsMillis(ts: unknown): number {
@@ -69,7 +68,10 @@ export class SilverRows {
 
   constructor(capacity = 1 << 14) {
     this.capacity = capacity;
-    this.columns = CONTRACT.map((c) => (isNumber(c.type) ? new Float64Array(capacity) : c.type === 'boolean' ? new Uint8Array(capacity) : new Array(capacity).fill(null)));
+    this.columns = CONTRACT.map((c) => {
+      const kind = writerKind(c.type);
+      return kind === 'number' ? new Float64Array(capacity) : kind === 'boolean' ? new Uint8Array(capacity) : new Array(capacity).fill(null);
+    });
     this.receivedAt = new Float64Array(capacity);
     this.lineNo = new Float64Array(capacity);
   }
@@ -129,14 +131,15 @@ export class SilverRows {
       if (col.name === 'source_key') return { kind: 'string', values: new Array<string>(n).fill(sourceKey) };
       const src = col.name === 'received_at' ? this.receivedAt : this.columns[CONTRACT.findIndex((c) => c.name === col.name)];
       if (!src) throw new Error(`silver column ${col.name} has no source`);
-      if (src instanceof Float64Array || src instanceof Uint8Array) {
-        const out = src instanceof Float64Array ? new Float64Array(n) : new Uint8Array(n);
-        for (let k = 0; k < n; k++) out[k] = src[rows[k]!]!;
-        return out instanceof Float64Array ? { kind: 'number', values: out } : { kind: 'boolean', values: out };
+      const kind = writerKind(col.type);
+      if (kind === 'number' || kind === 'boolean') {
+        const out = kind === 'number' ? new Float64Array(n) : new Uint8Array(n);
+        for (let k = 0; k < n; k++) out[k] = src[rows[k]!] as number;
+        return { kind, values: out } as WriterColumn;
       }
       const out = new Array(n);
       for (let k = 0; k < n; k++) out[k] = src[rows[k]!] ?? null;
-      return col.type === 'array<string>' ? { kind: 'list', values: out } : { kind: 'string', values: out };
+      return { kind, values: out };
     });
   }
 }
