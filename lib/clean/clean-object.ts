@@ -8,6 +8,7 @@ import { rejectionFromErrors, type Reason } from './reasons';
 import { SilverRows, tsMillis, type Sample } from './silver-rows';
 import type { Compress } from './zstd';
 import { landedNonJson } from './landed';
+import { dedupeOrder } from './dedupe-order';
 
 export interface CleanSettings {
   /** Samples older than received_at minus this many days are `stale_timestamp`. */
@@ -212,7 +213,8 @@ export async function cleanObject(key: string, deps: CleanObjectDeps): Promise<O
         if (rec - ts > lagMax) lagMax = rec - ts;
         // Unknown fields: keys that are neither contract fields nor the two the ingest rule adds.
         const contractFields = rows.append(s, ts, rec, lineNo);
-        const keys = Object.keys(s).length;
+        let keys = 0;
+        for (const _ in s) keys++;
         if (keys > contractFields) unknown += keys - contractFields - ('topic_vehicle_id' in s ? 1 : 0) - ('received_at' in s ? 1 : 0);
       }
     }
@@ -221,13 +223,7 @@ export async function cleanObject(key: string, deps: CleanObjectDeps): Promise<O
   // Dedupe on (vehicle_id, ts): sort, then the first of each key (earliest received_at, then line) wins.
   const vidCol = rows.columns[CONTRACT_COLUMNS.findIndex((c) => c.name === 'vehicle_id')] as string[];
   const tsCol = rows.columns[CONTRACT_COLUMNS.findIndex((c) => c.name === 'ts')] as Float64Array;
-  const order = Array.from({ length: rows.length }, (_, i) => i);
-  order.sort((a, b) => {
-    const va = vidCol[a]!;
-    const vb = vidCol[b]!;
-    if (va !== vb) return va < vb ? -1 : 1;
-    return tsCol[a]! - tsCol[b]! || rows.receivedAt[a]! - rows.receivedAt[b]! || a - b;
-  });
+  const order = dedupeOrder(vidCol, tsCol, rows.receivedAt, rows.length);
   const keptByDay = new Map<number, number[]>();
   let duplicates = 0;
   let conflicts = 0;
