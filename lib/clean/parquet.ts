@@ -2,7 +2,7 @@ import { endianness } from 'node:os';
 import type { ColumnChunk, CompressionCodec, Encoding, FileMetaData, RowGroup, SchemaElement, Statistics } from 'hyparquet';
 import { ByteWriter } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
-import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
+import { writeRleBitPackedHybrid } from './rle';
 import { deltaBinaryPack } from 'hyparquet-writer/src/delta.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import type { Column } from '../contract/columns';
