@@ -2,7 +2,7 @@ import { endianness } from 'node:os';
 import type { ColumnChunk, CompressionCodec, Encoding, FileMetaData, RowGroup, SchemaElement, Statistics } from 'hyparquet';
 import { ByteWriter } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
-import { writeRleBitPackedHybrid } from './rle';
+import { writeRleBitPackedHybrid, writeRleRun } from './rle';
 import { deltaBinaryPack } from 'hyparquet-writer/src/delta.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import type { Column } from '../contract/columns';
@@ -259,14 +259,6 @@ function writePlain(w: ByteWriter, type: string, values: Float64Array | string[]
   throw new Error(`PLAIN ${type} is not used by fleetlake tables`);
 }
 
-/** Levels that are all `value` (a column without nulls): one RLE run. Returns the bytes written. */
-function writeRun(w: ByteWriter, value: number, count: number): number {
-  const start = w.offset;
-  w.appendVarInt(count << 1);
-  w.appendUint8(value); // bit width ≤ 8: one byte
-  return w.offset - start;
-}
-
 const DELTA_BLOCK = 128;
 const DELTA_MINIBLOCKS = 4;
 const DELTA_MINIBLOCK = DELTA_BLOCK / DELTA_MINIBLOCKS;
@@ -432,7 +424,8 @@ function writeColumnChunk(w: ByteWriter, path: SchemaElement[], c: Column, leaf:
 
   const levels = new ByteWriter();
   const repBytes = leaf.rep.length ? writeRleBitPackedHybrid(levels, leaf.rep, 1) : 0;
-  const defBytes = !leaf.maxDef ? 0 : nulls === 0 ? writeRun(levels, leaf.maxDef, leaf.def.length) : writeRleBitPackedHybrid(levels, leaf.def, Math.ceil(Math.log2(leaf.maxDef + 1)));
+  const defWidth = Math.ceil(Math.log2(leaf.maxDef + 1));
+  const defBytes = !leaf.maxDef ? 0 : nulls === 0 ? writeRleRun(levels, leaf.maxDef, leaf.def.length, defWidth) : writeRleBitPackedHybrid(levels, leaf.def, defWidth);
   const body = page.getBytes();
   const compressed = options.compress(body);
   const dataOffset = BigInt(w.offset);

@@ -2,8 +2,8 @@ import type { ByteWriter } from 'hyparquet-writer';
 
 /**
  * Parquet's RLE / bit-packed hybrid, byte for byte what hyparquet-writer's `writeRleBitPackedHybrid` writes (the
- * same run and group choices), but each bit-packed stretch is packed into one array and appended once instead of
- * byte by byte through the writer. Dictionary indexes of every column pass through here. Returns bytes written.
+ * same run and group choices), but each bit-packed stretch is packed straight into the writer's buffer instead of
+ * byte by byte through `appendUint8`. Dictionary indexes of every column pass through here. Returns bytes written.
  */
 export function writeRleBitPackedHybrid(w: ByteWriter, values: ArrayLike<number>, bitWidth: number): number {
   const start = w.offset;
@@ -18,8 +18,7 @@ export function writeRleBitPackedHybrid(w: ByteWriter, values: ArrayLike<number>
     if (run >= 8) {
       if (groups) packGroups(w, values, groupStart, groups, bitWidth);
       groups = 0;
-      w.appendVarInt(run << 1);
-      for (let b = 0; b < (bitWidth + 7) >> 3; b++) w.appendUint8((v >> (b << 3)) & 0xff);
+      writeRleRun(w, v, run, bitWidth);
       i += run;
     } else {
       if (groups === 0) groupStart = i;
@@ -28,6 +27,14 @@ export function writeRleBitPackedHybrid(w: ByteWriter, values: ArrayLike<number>
     }
   }
   if (groups) packGroups(w, values, groupStart, groups, bitWidth);
+  return w.offset - start;
+}
+
+/** One RLE run: `count` times `value`, the value in ceil(bitWidth / 8) little-endian bytes. Returns bytes written. */
+export function writeRleRun(w: ByteWriter, value: number, count: number, bitWidth: number): number {
+  const start = w.offset;
+  w.appendVarInt(count << 1);
+  for (let b = 0; b < (bitWidth + 7) >> 3; b++) w.appendUint8((value >> (b << 3)) & 0xff);
   return w.offset - start;
 }
 
