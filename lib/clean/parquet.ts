@@ -103,47 +103,56 @@ interface Leaf {
 }
 
 function flatLeaf(c: Column, col: WriterColumn): Leaf {
-  const n = col.values.length;
   const maxDef = c.required ? 0 : 1;
-  if (col.kind === 'list') throw new Error(`column ${c.name}: a list needs an array<string> column`);
+  // One function per kind: a shared loop would see three array kinds and be re-optimised again and again.
+  const leaf = col.kind === 'number' ? numberLeaf(col.values, maxDef) : col.kind === 'boolean' ? booleanLeaf(col.values, maxDef) : col.kind === 'string' ? stringLeaf(col.values, maxDef) : null;
+  if (!leaf) throw new Error(`column ${c.name}: a list needs an array<string> column`);
+  if (!maxDef && leaf.nulls) throw new Error(`column ${c.name} is required but has absent values`);
+  return leaf;
+}
+
+function numberLeaf(v: Float64Array, maxDef: number): Leaf {
+  const n = v.length;
   const def = new Uint8Array(maxDef ? n : 0);
   let present = 0;
-  if (col.kind === 'number') {
-    const v = col.values;
-    for (let i = 0; i < n; i++) if (v[i] === v[i]) present++;
-    if (present === n) {
-      if (maxDef) def.fill(1);
-      return { values: v, def, rep: NO_LEVELS, maxDef, rows: n, nulls: 0 };
-    }
-    if (!maxDef) throw new Error(`column ${c.name} is required but has absent values`);
-    const out = new Float64Array(present);
-    for (let i = 0, k = 0; i < n; i++) {
-      if (v[i] !== v[i]) continue;
-      def[i] = 1;
-      out[k++] = v[i]!;
-    }
-    return { values: out, def, rep: NO_LEVELS, maxDef, rows: n, nulls: n - present };
+  for (let i = 0; i < n; i++) if (v[i] === v[i]) present++;
+  if (present === n) {
+    if (maxDef) def.fill(1);
+    return { values: v, def, rep: NO_LEVELS, maxDef, rows: n, nulls: 0 };
   }
-  if (col.kind === 'boolean') {
-    const v = col.values;
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) {
-      if (v[i] === BOOLEAN_ABSENT) continue;
-      def[i] = 1;
-      out[present++] = v[i]!;
-    }
-    if (!maxDef && present < n) throw new Error(`column ${c.name} is required but has absent values`);
-    return { values: out.subarray(0, present), def, rep: NO_LEVELS, maxDef, rows: n, nulls: n - present };
+  if (!maxDef) return { values: v, def, rep: NO_LEVELS, maxDef, rows: n, nulls: n - present };
+  const out = new Float64Array(present);
+  for (let i = 0, k = 0; i < n; i++) {
+    if (v[i] !== v[i]) continue;
+    def[i] = 1;
+    out[k++] = v[i]!;
   }
-  const v = col.values;
+  return { values: out, def, rep: NO_LEVELS, maxDef, rows: n, nulls: n - present };
+}
+
+function booleanLeaf(v: Uint8Array, maxDef: number): Leaf {
+  const n = v.length;
+  const def = new Uint8Array(maxDef ? n : 0);
+  const out = new Uint8Array(n);
+  let present = 0;
+  for (let i = 0; i < n; i++) {
+    if (v[i] === BOOLEAN_ABSENT) continue;
+    if (maxDef) def[i] = 1;
+    out[present++] = v[i]!;
+  }
+  return { values: out.subarray(0, present), def, rep: NO_LEVELS, maxDef, rows: n, nulls: n - present };
+}
+
+function stringLeaf(v: ReadonlyArray<string | null>, maxDef: number): Leaf {
+  const n = v.length;
+  const def = new Uint8Array(maxDef ? n : 0);
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const s = v[i];
     if (s === null || s === undefined) continue;
-    def[i] = 1;
+    if (maxDef) def[i] = 1;
     out.push(s);
   }
-  if (!maxDef && out.length < n) throw new Error(`column ${c.name} is required but has absent values`);
   return { values: out, def, rep: NO_LEVELS, maxDef, rows: n, nulls: n - out.length };
 }
 

@@ -132,14 +132,28 @@ export class SilverRows {
       const src = col.name === 'received_at' ? this.receivedAt : this.columns[CONTRACT.findIndex((c) => c.name === col.name)];
       if (!src) throw new Error(`silver column ${col.name} has no source`);
       const kind = writerKind(col.type);
-      if (kind === 'number' || kind === 'boolean') {
-        const out = kind === 'number' ? new Float64Array(n) : new Uint8Array(n);
-        for (let k = 0; k < n; k++) out[k] = src[rows[k]!] as number;
-        return { kind, values: out } as WriterColumn;
-      }
-      const out = new Array(n);
-      for (let k = 0; k < n; k++) out[k] = src[rows[k]!] ?? null;
-      return { kind, values: out };
+      if (kind === 'number') return { kind, values: gatherNumbers(src as Float64Array, rows) };
+      if (kind === 'boolean') return { kind, values: gatherBytes(src as Uint8Array, rows) };
+      return { kind, values: gatherValues(src as Array<string | null>, rows) } as WriterColumn;
     });
   }
+}
+
+// One gather per store type: a shared loop would see three array kinds and be re-optimised again and again.
+function gatherNumbers(src: Float64Array, rows: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(rows.length);
+  for (let k = 0; k < rows.length; k++) out[k] = src[rows[k]!]!;
+  return out;
+}
+
+function gatherBytes(src: Uint8Array, rows: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(rows.length);
+  for (let k = 0; k < rows.length; k++) out[k] = src[rows[k]!]!;
+  return out;
+}
+
+function gatherValues<T>(src: ReadonlyArray<T | null>, rows: ArrayLike<number>): Array<T | null> {
+  const out = new Array<T | null>(rows.length);
+  for (let k = 0; k < rows.length; k++) out[k] = src[rows[k]!] ?? null;
+  return out;
 }
