@@ -55,7 +55,7 @@ export class BronzeReader {
   /** Largest received_at - ts over valid rows, ms. */
   lagMax = 0;
   private lineNo = 0;
-  private readonly validate = contractValidator().sample;
+  private readonly validator = contractValidator();
   private readonly futureMs: number;
   private readonly staleMs: number;
   private readonly maxLatenessDays: number;
@@ -151,8 +151,10 @@ export class BronzeReader {
     let reason: Reason | null = null;
     let detail = '';
     let ts = NaN;
-    if (!this.validate(s)) {
-      ({ reason, detail } = rejectionFromErrors(this.validate.errors ?? [], s));
+    if (!this.validator.isValidSample(s)) {
+      const { sample } = this.validator;
+      sample(s);
+      ({ reason, detail } = rejectionFromErrors(sample.errors ?? [], s));
     } else if (s.vehicle_id !== topic) {
       reason = 'vehicle_mismatch';
       detail = `vehicle_id: ${JSON.stringify(s.vehicle_id)} differs from the topic's ${JSON.stringify(topic)}`;

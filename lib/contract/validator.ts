@@ -55,24 +55,36 @@ export function isIsoDateTimeWithZone(s: string): boolean {
 }
 
 export interface ContractValidator {
-  /** Validates one sample (vehicle_id required) as it would stand alone on the topic. */
+  /** Validates one sample (vehicle_id required) as it would stand alone on the topic; `errors` lists every error. */
   sample: ValidateFunction;
+  /**
+   * The same test as `sample`, stopping at the first error (`errors` then lists only that one). Accepts exactly
+   * the samples `sample` accepts, and is faster on them: with all errors on, ajv also runs the branches of an
+   * `anyOf` that a valid sample fails. Clean calls this first and `sample` only for a rejected sample.
+   */
+  isValidSample: ValidateFunction;
   /** Validates a whole message: a sample or an envelope of 1-500 samples. */
   message: ValidateFunction;
 }
 
 let cached: ContractValidator | undefined;
 
-/** Compiled once per process: ajv compilation costs milliseconds, validation costs microseconds. */
-export function contractValidator(): ContractValidator {
-  if (cached) return cached;
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+function compile(allErrors: boolean): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors, strict: true, allowUnionTypes: true });
   ajv.addFormat('iso-date-time-with-zone', { type: 'string', validate: isIsoDateTimeWithZone });
   for (const k of ['x-unit', 'x-silver-type', 'x-max-payload-bytes', 'x-topic']) ajv.addKeyword(k);
   ajv.addSchema(schema);
+  return ajv;
+}
+
+/** Compiled once per process: ajv compilation costs milliseconds, validation costs microseconds. */
+export function contractValidator(): ContractValidator {
+  if (cached) return cached;
+  const all = compile(true);
   cached = {
-    sample: ajv.getSchema(`${schema.$id}#/$defs/sample`)!,
-    message: ajv.getSchema(schema.$id)!,
+    sample: all.getSchema(`${schema.$id}#/$defs/sample`)!,
+    isValidSample: compile(false).getSchema(`${schema.$id}#/$defs/sample`)!,
+    message: all.getSchema(schema.$id)!,
   };
   return cached;
 }

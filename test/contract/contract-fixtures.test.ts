@@ -35,3 +35,16 @@ test('the fixtures cover every sample property of the schema', async () => {
   expect(props.filter((p) => !(p in fullSample))).toEqual([]);
   expect(props.filter((p) => !touched.has(p))).toEqual([]);
 });
+
+test('the first-error validator clean runs first accepts exactly what the full one accepts', () => {
+  // Fixtures are messages; each sample of an envelope, and a bare sample, is checked on its own as clean does.
+  const samples = [...valid, ...invalid].flatMap((f) => {
+    const m = f.message as { samples?: unknown };
+    return m && typeof m === 'object' && Array.isArray(m.samples) ? m.samples : [m];
+  });
+  expect(samples.length).toBeGreaterThan(invalid.length);
+  const verdicts = samples.map((s) => [v.sample(s), v.isValidSample(s)]);
+  expect(verdicts.filter(([full, fast]) => full !== fast)).toEqual([]);
+  expect(verdicts.filter(([full]) => full).length).toBeGreaterThan(0);
+  expect(verdicts.filter(([full]) => !full).length).toBeGreaterThan(0);
+});
