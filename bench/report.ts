@@ -7,12 +7,14 @@ const pct = (v: unknown) => (typeof v === 'number' ? `${(100 * v).toFixed(2)} %`
 
 export function formatMarkdown(r: R): string {
   const m = (r.machine ?? {}) as R;
+  const ratios = Array.isArray(r.clean_peer_ratios) ? (r.clean_peer_ratios as number[]) : [];
+  const rounds = ratios.length > 1 ? `, median of ${ratios.length} back-to-back rounds` : '';
   const rows: Array<[string, string, string]> = [
     ['P0 generate', `${n(r.generate_s, 1)} s`, `lib/simulate, ${n(r.generated_samples)} samples (not part of any rate below)`],
     ['P1 ingest', `${n(r.ingest_samples_per_s)} samples/s`, `${n(r.ingest_peer_ratio, 2)}× the peer; ${n(r.samples)} samples, ${n(r.messages)} messages, publisher and broker in separate processes`],
-    ['P2 clean', `${n(r.clean_rows_per_s)} rows/s`, `real clean domain, ${n(m.cores)} worker processes`],
-    ['P2 peer (DuckDB)', `${n(r.peer_rows_per_s)} rows/s`, 'read_ndjson explicit columns → unnest → COPY zstd Parquet, same files, same run'],
-    ['P2 clean / peer', n(r.clean_peer_ratio, 2), 'target ≥ 0.5'],
+    ['P2 clean', `${n(r.clean_rows_per_s)} rows/s`, `real clean domain, ${n(m.cores)} worker processes${rounds}`],
+    ['P2 peer (DuckDB)', `${n(r.peer_rows_per_s)} rows/s`, `read_ndjson explicit columns → unnest → COPY zstd Parquet, same files, same run${rounds}`],
+    ['P2 clean / peer', n(r.clean_peer_ratio, 2), `target ≥ 0.5${ratios.length > 1 ? `; median of the rounds' ratios ${ratios.map((x) => x.toFixed(2)).join(', ')}` : ''}`],
     ['P3 raw JSON', mb(r.raw_bytes), 'bronze NDJSON uncompressed'],
     ['P3 bronze gz', mb(r.bronze_bytes), `${n(r.bronze_objects)} objects`],
     ['P3 silver', mb(r.silver_bytes), `silver/raw ${pct(r.silver_raw_ratio)} (target ≤ 5 %), silver/gz ${pct(r.silver_gz_ratio)}`],

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cleanPhase, memoryPhase } from './phases/clean';
+import { memoryPhase } from './phases/clean';
+import { cleanVsPeerPhases, P2_ROUNDS } from './phases/clean-vs-peer';
 import { demoPhase, featuresPhase } from './phases/e2e';
 import { generatePhase } from './phases/generate';
 import { ingestPhase } from './phases/ingest';
-import { peerPhase } from './phases/peer';
 import { queriesPhase } from './phases/queries';
 import { sizesPhase } from './phases/sizes';
 import { formatMarkdown } from './report';
@@ -81,24 +81,28 @@ export async function runBench(options: BenchOptions): Promise<Record<string, un
   process.once('SIGTERM', onSignal);
   log(`bench: ${options.quick ? 'quick' : 'full'} run, ${ctx.vehicles} vehicles, lake ${ctx.lake}`);
   const phases: PhaseResult[] = [];
-  const run = async (name: string, fn: (c: BenchContext) => Promise<PhaseResult>) => {
+  /** Runs a phase (or a group, such as P2's clean and peer) and records each result; a failure marks all `names`. */
+  const run = async (names: string | string[], fn: (c: BenchContext) => Promise<PhaseResult | PhaseResult[]>) => {
     try {
-      const r = await fn(ctx);
-      log(`${r.name}: ${r.measured ? `${r.seconds.toFixed(2)} s` : r.reason}`);
-      for (const n of r.notes) log(`  ${n}`);
-      phases.push(r);
+      const out = await fn(ctx);
+      for (const r of Array.isArray(out) ? out : [out]) {
+        log(`${r.name}: ${r.measured ? `${r.seconds.toFixed(2)} s` : r.reason}`);
+        for (const n of r.notes) log(`  ${n}`);
+        phases.push(r);
+      }
     } catch (err) {
       const e = err as Error;
-      log(`${name}: FAILED ${e.message}`);
-      phases.push({ name, measured: false, reason: `failed: ${e.message.split('\n')[0]}`, seconds: 0, values: {}, notes: [] });
+      for (const name of [names].flat()) {
+        log(`${name}: FAILED ${e.message}`);
+        phases.push({ name, measured: false, reason: `failed: ${e.message.split('\n')[0]}`, seconds: 0, values: {}, notes: [] });
+      }
     }
   };
   const t0 = Date.now();
   try {
     await run('P0 generate', generatePhase);
     await run('P1 ingest', ingestPhase);
-    await run('P2 clean', cleanPhase);
-    await run('P2 peer', peerPhase);
+    await run(['P2 clean', 'P2 peer'], (c) => cleanVsPeerPhases(c, c.quick ? P2_ROUNDS.quick : P2_ROUNDS.full));
     await run('Memory', memoryPhase);
     await run('P5 features', featuresPhase);
     await run('P3 sizes', sizesPhase);
@@ -113,7 +117,8 @@ export async function runBench(options: BenchOptions): Promise<Record<string, un
   const values: Record<string, unknown> = Object.assign({}, ...phases.map((p) => p.values));
   const clean = values.clean_rows_per_s;
   const peer = values.peer_rows_per_s;
-  if (typeof clean === 'number' && typeof peer === 'number' && peer > 0) values.clean_peer_ratio = clean / peer;
+  // P2 sets the ratio (the median of its rounds' ratios); a single pass of each gives it here.
+  if (values.clean_peer_ratio === undefined && typeof clean === 'number' && typeof peer === 'number' && peer > 0) values.clean_peer_ratio = clean / peer;
   // Absolute speeds vary with the machine's load; the peer, measured in the same run, is the yardstick.
   const ingest = values.ingest_samples_per_s;
   if (typeof ingest === 'number' && typeof peer === 'number' && peer > 0) values.ingest_peer_ratio = ingest / peer;
