@@ -8,10 +8,10 @@ async function linesOf(bytes: Buffer, chunkSize: number): Promise<string[]> {
   return out;
 }
 
-test('lines come out whole at any chunk size: ASCII and multi-byte chunks, characters split across chunks, CRLF, no final newline', async () => {
+test('lines come out whole at any chunk size: ASCII and multi-byte chunks, characters split across chunks, lines longer than many chunks, CRLF, no final newline', async () => {
   // Padding shifts each multi-byte character across the 64..100-byte chunk boundaries.
   const lines = Array.from({ length: 60 }, (_, i) => (i % 5 === 0 ? '' : `{"vehicle_id":"V${'x'.repeat(i)}é€𝄞","n":${i}}${i % 7 === 0 ? '\r' : ''}`));
-  lines.push('plain ascii', 'last without newline');
+  lines.push(`{"long":"${'y'.repeat(1000)}é"}\r`, 'plain ascii', 'last without newline');
   const bytes = Buffer.from(lines.join('\n'), 'utf8');
   const want = lines.map((l) => l.replace(/\r$/, ''));
   for (const size of [64, 65, 67, 100, 4096]) expect(await linesOf(bytes, size)).toEqual(want);

@@ -1,6 +1,4 @@
 import { createGunzip } from 'node:zlib';
-import { isAscii } from 'node:buffer';
-import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
 
 export interface LineSource {
@@ -10,9 +8,19 @@ export interface LineSource {
   bytesRead(): number;
 }
 
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** One line's bytes as text: UTF-8, without a trailing CR. */
+function lineText(buf: Buffer, start: number, end: number): string {
+  return buf.toString('utf8', start, end > start && buf[end - 1] === CR ? end - 1 : end);
+}
+
 /**
- * gunzip, then lines: streams the object so only one decompressed chunk (plus a partial line)
- * is in memory at a time. Lines come in batches per chunk because an await per line is slow.
+ * gunzip, then lines: streams the object so only one decompressed chunk (plus a partial line) is in memory at a
+ * time. Lines are found in the bytes (LF never occurs inside a UTF-8 character) and each is decoded on its own,
+ * which is about 5× cheaper than decoding a chunk and splitting the string (docs/clean.md). Lines come in
+ * batches per chunk because an await per line is slow.
  */
 export function gzipLines(source: Readable, chunkSize = 1 << 18): LineSource {
   let bytes = 0;
@@ -21,31 +29,32 @@ export function gzipLines(source: Readable, chunkSize = 1 << 18): LineSource {
   source.on('error', (err) => gunzip.destroy(err));
   source.pipe(gunzip);
   async function* batches(): AsyncIterable<string[]> {
-    const decoder = new StringDecoder('utf8');
-    let carry = '';
-    // ASCII chunks (nearly all) decode as latin1, a plain copy; the decoder takes the rest and any character split
-    // across chunks (it holds no bytes after a chunk that ends in ASCII).
-    let decoderEmpty = true;
+    // Bytes of a line that started in an earlier chunk.
+    let pending: Buffer[] = [];
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      let decoded: string;
-      if (decoderEmpty && isAscii(chunk)) {
-        decoded = chunk.toString('latin1');
-      } else {
-        decoded = decoder.write(chunk);
-        if (chunk.length) decoderEmpty = chunk[chunk.length - 1]! < 0x80;
+      const lines: string[] = [];
+      let pos = 0;
+      let lf = chunk.indexOf(LF);
+      if (pending.length && lf >= 0) {
+        pending.push(chunk.subarray(0, lf));
+        const whole = Buffer.concat(pending);
+        pending = [];
+        lines.push(lineText(whole, 0, whole.length));
+        pos = lf + 1;
+        lf = chunk.indexOf(LF, pos);
       }
-      const text = carry + decoded;
-      const lines = text.split('\n');
-      carry = lines.pop()!;
-      yield clean(lines);
+      while (lf >= 0) {
+        lines.push(lineText(chunk, pos, lf));
+        pos = lf + 1;
+        lf = chunk.indexOf(LF, pos);
+      }
+      if (pos < chunk.length) pending.push(Buffer.from(chunk.subarray(pos)));
+      if (lines.length) yield lines;
     }
-    const last = carry + decoder.end();
-    if (last) yield clean([last]);
+    if (pending.length) {
+      const whole = Buffer.concat(pending);
+      if (whole.length) yield [lineText(whole, 0, whole.length)];
+    }
   }
   return { batches: batches(), bytesRead: () => bytes };
-}
-
-function clean(lines: string[]): string[] {
-  for (let i = 0; i < lines.length; i++) if (lines[i]!.endsWith('\r')) lines[i] = lines[i]!.slice(0, -1);
-  return lines;
 }
