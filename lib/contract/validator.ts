@@ -11,7 +11,7 @@ const digit = (s: string, i: number) => {
 };
 
 /**
- * The canonical form devices send, `YYYY-MM-DDTHH:MM:SS.sssZ`, without the regex and Date.parse; NaN sends
+ * The canonical form devices send, `YYYY-MM-DDTHH:MM:SS.sssZ`, without the regex, Date.parse or Date.UTC; NaN sends
  * anything else (and rare dates such as days 29-31) to the general path, so both paths agree.
  */
 function canonicalIsoMillis(s: string): number {
@@ -34,7 +34,16 @@ function canonicalIsoMillis(s: string): number {
   const second = digit(s, 17) * 10 + digit(s, 18);
   const ms = digit(s, 20) * 100 + digit(s, 21) * 10 + digit(s, 22);
   if (!(year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour <= 23 && minute <= 59 && second <= 59 && ms >= 0)) return NaN;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  return ((daysFromCivil(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil): Date.UTC's answer, in integer steps. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
 
 let lastText: string | undefined;
