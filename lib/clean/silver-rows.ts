@@ -22,9 +22,10 @@ export function normaliseDtc(dtc: unknown): string[] | null {
 type Store = Float64Array | Uint8Array | Array<string | string[] | null>;
 
 /**
- * Numeric contract columns other than ts sit row by row in blocks of BLOCK_ROWS rows (NaN = absent): writing a part
- * reads the rows in (vehicle_id, ts) order, which jumps around the object, and reading a row's numbers from one place
- * costs about half as much as reading each column's value from its own array. Blocks are added, never copied.
+ * Numeric contract columns other than ts (dedupe reads it as a column) sit row by row in blocks of BLOCK_ROWS rows
+ * (NaN = absent): writing a part reads the rows in (vehicle_id, ts) order, which jumps around the object, and
+ * reading a row's numbers from one place costs about half as much as reading each column's value from its own
+ * array. Blocks are added, never copied.
  */
 const BLOCK_SHIFT = 14;
 const BLOCK_ROWS = 1 << BLOCK_SHIFT;
