@@ -51,9 +51,10 @@ export function gzipLines(source: Readable, chunkSize = 1 << 18): LineSource {
       if (pos < chunk.length) pending.push(Buffer.from(chunk.subarray(pos)));
       if (lines.length) yield lines;
     }
+    // A last line without a newline (pending holds only non-empty pieces).
     if (pending.length) {
       const whole = Buffer.concat(pending);
-      if (whole.length) yield [lineText(whole, 0, whole.length)];
+      yield [lineText(whole, 0, whole.length)];
     }
   }
   return { batches: batches(), bytesRead: () => bytes };
