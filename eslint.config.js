@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.serverless/', '.package/', '.esbuild/', '.fleetlake/', 'coverage/', 'cdk.out/', 'bench/results/'] },
+  { ignores: ['node_modules/', '.serverless/', '.package/', '.esbuild/', '.fleetlake/', 'coverage/', 'cdk.out/', 'bench/results/', '.fleetlake-engines/', '.scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
