@@ -8,12 +8,15 @@
  * `DefaultArguments['--extra-py-files']` and `['--extra-files']` (comma lists; `*` globs in the file name).
  * At package time this plugin hashes those files, copies them into the package directory and rewrites the paths to
  * `s3://<deployment bucket>/<deploymentPrefix>/<service>/<stage>/glue-assets/<hash>/<path>`; at deploy it uploads them
- * right after serverless uploads its own artifacts (before the stack update), with the provider's credentials.
- * Content-addressed keys: a changed SQL file gives a new prefix, so a running job never sees a half-updated set.
+ * right after serverless uploads its own artifacts (before the stack update), with an AWS SDK v3 S3 client built from
+ * the provider's configuration (`provider.getAwsSdkV3Config()`: credentials, region, AWS_ENDPOINT_URL; osls 4 removed
+ * the SDK v2 request method). Content-addressed keys: a changed SQL file gives a new prefix, so a running job never sees a
+ * half-updated set.
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { PutObjectCommand, S3Client } = require('@aws-sdk/client-s3');
 
 const ASSET_ARGS = ['--extra-py-files', '--extra-files'];
 const MANIFEST = 'glue-assets.json';
@@ -107,7 +110,9 @@ class ServerlessGlueAssets {
 
   package() {
     const service = this.serverless.service;
-    const bucketName = service.provider.deploymentBucket && service.provider.deploymentBucket.name;
+    // A named deployment bucket: after the provider's initialize hook `deploymentBucket` is its name (a string).
+    const configured = service.provider.deploymentBucket;
+    const bucketName = typeof configured === 'string' ? configured : configured && configured.name;
     const { hash, files } = rewriteTemplate(service.provider.compiledCloudFormationTemplate, {
       serviceDir: this.serverless.serviceDir,
       bucket: bucketName || { Ref: 'ServerlessDeploymentBucket' },
@@ -132,11 +137,16 @@ class ServerlessGlueAssets {
     const { files } = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
     const bucket = await this.provider.getServerlessDeploymentBucketName();
     const sse = this.serverless.service.provider.deploymentBucketObject || {};
-    for (const f of files) {
-      const params = { Bucket: bucket, Key: f.key, Body: fs.readFileSync(path.join(dir, f.rel)), ContentType: 'text/plain' };
-      if (sse.serverSideEncryption) params.ServerSideEncryption = sse.serverSideEncryption;
-      if (sse.sseKMSKeyId) params.SSEKMSKeyId = sse.sseKMSKeyId;
-      await this.provider.request('S3', 'putObject', params);
+    const s3 = new S3Client(await this.provider.getAwsSdkV3Config());
+    try {
+      for (const f of files) {
+        const params = { Bucket: bucket, Key: f.key, Body: fs.readFileSync(path.join(dir, f.rel)), ContentType: 'text/plain' };
+        if (sse.serverSideEncryption) params.ServerSideEncryption = sse.serverSideEncryption;
+        if (sse.sseKMSKeyId) params.SSEKMSKeyId = sse.sseKMSKeyId;
+        await s3.send(new PutObjectCommand(params));
+      }
+    } finally {
+      s3.destroy();
     }
     const prefix = files[0] ? files[0].key.slice(0, -files[0].rel.length - 1) : '';
     this.serverless.cli.log(`serverless-glue-assets: uploaded ${files.length} Glue job files to s3://${bucket}/${prefix}/`);

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { EventRule, ThresholdRule } from '../../local/status/rules';
 import { loadAlarmRules } from '../../local/status/rules';
+import { loadServerlessConfig } from '../../local/stepfunctions/serverless-config';
+import { conditionValues, resolveConditionals } from './conditions';
 import type { Template } from './template';
 import { loadTemplate, resource, resourcesOfType } from './template';
 
@@ -44,7 +46,7 @@ function disagreements(p: Props, rule: ThresholdRule, stage: 'dev' | 'prod', fn?
   const t = rule.treatMissingData;
   eq('TreatMissingData', p.TreatMissingData, typeof t === 'string' ? t : { 'Fn::If': ['GoldFreshnessScheduleOn', t.scheduleOn, t.scheduleOff] });
   const dims = sortDims(expectedDimensions(rule, stage, fn));
-  if (rule.kind === 'metric') {
+  if (rule.kind === 'metric' && !rule.cadenceParam) {
     eq('Namespace', p.Namespace, rule.namespace);
     eq('MetricName', p.MetricName, rule.metric);
     eq('Statistic', p.Statistic, rule.statistic);
@@ -54,7 +56,7 @@ function disagreements(p: Props, rule: ThresholdRule, stage: 'dev' | 'prod', fn?
   }
   const queries = p.Metrics as Query[];
   const byName = new Map(queries.filter((q) => q.MetricStat).map((q) => [q.MetricStat!.Metric.MetricName, q]));
-  const names = rule.kind === 'ratio' ? [rule.numerator!, rule.denominator!] : rule.metrics!;
+  const names = rule.kind === 'ratio' ? [rule.numerator!, rule.denominator!] : rule.kind === 'metric' ? [rule.metric!] : rule.metrics!;
   eq('metrics', [...byName.keys()].sort(), [...names].sort());
   for (const [name, q] of byName) {
     eq(`${name} namespace`, q.MetricStat!.Metric.Namespace, rule.namespace);
@@ -68,10 +70,12 @@ function disagreements(p: Props, rule: ThresholdRule, stage: 'dev' | 'prod', fn?
   }
   const id = (n: string) => byName.get(n)?.Id;
   const expression = queries.filter((q) => q.ReturnData).map((q) => q.Expression);
+  // A cadence rule: the metric less 60 × the stage's param, the same number `fleetlake status` adds to the threshold.
+  const cadence = () => `${id(rule.metric!)} - 60 * ${String(loadServerlessConfig(stage).params[rule.cadenceParam!])}`;
   eq(
     'Expression',
     expression,
-    rule.kind === 'ratio' ? [`100 * FILL(${id(rule.numerator!)}, 0) / ${id(rule.denominator!)}`] : [names.map((n) => `FILL(${id(n)}, 0)`).join(' + ')],
+    rule.kind === 'ratio' ? [`100 * FILL(${id(rule.numerator!)}, 0) / ${id(rule.denominator!)}`] : rule.kind === 'metric' ? [cadence()] : [names.map((n) => `FILL(${id(n)}, 0)`).join(' + ')],
   );
   return problems;
 }
@@ -114,8 +118,12 @@ describe.each(['prod', 'dev'] as const)('%s alarms agree with resources/alarm-ru
 });
 
 test('gold freshness treats missing data as breaching only where the schedule is on (prod on, dev off)', () => {
-  expect(loadTemplate('prod').Conditions!.GoldFreshnessScheduleOn).toEqual({ 'Fn::Equals': ['schedule-true', 'schedule-true'] });
-  expect(loadTemplate('dev').Conditions!.GoldFreshnessScheduleOn).toEqual({ 'Fn::Equals': ['schedule-false', 'schedule-true'] });
+  const rule = resource(loadTemplate('prod'), 'GoldFreshnessAlarm').Properties!.TreatMissingData;
+  const treat = (stage: 'prod' | 'dev') => resolveConditionals(rule, loadTemplate(stage));
+  const { scheduleOn, scheduleOff } = thresholdRules.find((r) => r.name === 'GoldFreshness')!.treatMissingData as { scheduleOn: string; scheduleOff: string };
+  expect([treat('prod'), treat('dev')]).toEqual([scheduleOn, scheduleOff]);
+  expect(conditionValues(loadTemplate('prod')).GoldFreshnessScheduleOn).toBe(true);
+  expect(conditionValues(loadTemplate('dev')).GoldFreshnessScheduleOn).toBe(false);
 });
 
 test('the alarm topic is KMS-encrypted and its policy lets CloudWatch and EventBridge publish, TLS only', () => {
@@ -174,5 +182,10 @@ test('the agreement check catches a drifted threshold, metric or expression (neg
   expect(disagreements({ ...q, Metrics: swapped }, rule, 'prod')).toEqual([expect.stringMatching(/^Expression:/)]);
   const gold = alarmsByName(t).get('fleetlake-prod-GoldFreshness')!;
   const goldRule = thresholdRules.find((r) => r.name === 'GoldFreshness')!;
-  expect(disagreements({ ...gold, MetricName: 'GoldLag' }, goldRule, 'prod')).toEqual(['MetricName: template "GoldLag", rule "GoldLagSeconds"']);
+  expect(disagreements(gold, goldRule, 'prod')).toEqual([]);
+  const renamed = (gold.Metrics as Query[]).map((m) => (m.MetricStat ? { ...m, MetricStat: { ...m.MetricStat, Metric: { ...m.MetricStat.Metric, MetricName: 'GoldLag' } } } : m));
+  expect(disagreements({ ...gold, Metrics: renamed }, goldRule, 'prod')).toEqual([expect.stringMatching(/^metrics: template \["GoldLag"\]/), expect.stringMatching(/^Expression:/)]);
+  // A hand-kept cadence in the expression (60 min while prod's param says 180) is caught.
+  const handKept = (gold.Metrics as Query[]).map((m) => (m.Expression ? { ...m, Expression: 'lag - 60 * 60' } : m));
+  expect(disagreements({ ...gold, Metrics: handKept }, goldRule, 'prod')).toEqual(['Expression: template ["lag - 60 * 60"], rule ["lag - 60 * 180"]']);
 });

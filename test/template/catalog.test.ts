@@ -25,13 +25,13 @@ describe('Glue catalog (prod template)', () => {
     expect(db.DatabaseInput.Name).toBe('fleetlake_prod');
   });
 
-  it('has the seven issue tables plus trips_public', () => {
+  it('has the contract tables plus bronze_telemetry', () => {
     expect([...tables.keys()].sort()).toEqual(
       ['bronze_telemetry', 'dtc_events', 'battery_events', 'quarantine', 'telemetry', 'trips', 'trips_public', 'vehicle_daily'].sort(),
     );
   });
 
-  it.each(TABLES.map((x) => x.name).concat('trips_public'))('%s: Parquet, dt projected as a date from the stage parameter to NOW', (name) => {
+  it.each(TABLES.map((x) => x.name))('%s: Parquet, dt projected as a date from the stage parameter to NOW', (name) => {
     const input = tables.get(name) as TableInput;
     expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
     expect(input.PartitionKeys).toEqual([expect.objectContaining({ Name: 'dt', Type: 'date' })]);
@@ -51,10 +51,11 @@ describe('Glue catalog (prod template)', () => {
     }
   });
 
-  it('trips_public reads gold/trips but has no exact coordinates', () => {
+  it('trips_public has its own prefix gold/trips_public/ and no exact coordinates', () => {
     const pub = tables.get('trips_public') as TableInput;
     const trips = tables.get('trips') as TableInput;
-    expect(pub.StorageDescriptor.Location).toEqual(trips.StorageDescriptor.Location);
+    expect(JSON.stringify(pub.StorageDescriptor.Location)).toContain('"/trips_public/"');
+    expect(JSON.stringify(trips.StorageDescriptor.Location)).toContain('"/trips/"');
     const names = pub.StorageDescriptor.Columns.map((c) => c.Name);
     expect(names.filter((n) => /_(lat|lon)$/.test(n))).toEqual([]);
     expect(names).toEqual(expect.arrayContaining(['vehicle_id', 'trip_id', 'start_ts', 'distance_km']));

@@ -114,6 +114,10 @@ describe('least-privilege roles', () => {
     expect(asArray(writes[0]!.Action).sort()).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
     const allS3 = st.flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith('s3:'));
     expect(allS3.sort()).toEqual(['s3:AbortMultipartUpload', 's3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads', 's3:PutObject']);
+    // It lists only under the prefixes it writes.
+    expect(st.filter((s) => asArray(s.Action).includes('s3:ListBucket'))).toEqual([
+      expect.objectContaining({ Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': ['BronzeBucket', 'Arn'] }, Condition: { StringLike: { 's3:prefix': ['telemetry/*', 'errors/firehose/*'] } } }),
+    ]);
     const kms = st.find((s) => asArray(s.Action).includes('kms:GenerateDataKey'))!;
     expect(kms.Resource).toEqual({ 'Fn::GetAtt': ['LakeKey', 'Arn'] });
     expect(kms.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Sub': 's3.${AWS::Region}.amazonaws.com' } } });

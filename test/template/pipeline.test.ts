@@ -1,5 +1,6 @@
 import { loadPipeline, lambdaArn, LOCAL_AWS } from '../../local/stepfunctions/definition';
 import { subsetViolations } from '../../local/stepfunctions/subset';
+import { conditionValues } from './conditions';
 import { asArray, loadTemplate, resource, resourcesOfType, roleStatements } from './template';
 
 const prod = loadTemplate('prod');
@@ -74,15 +75,29 @@ test('the state machine role is narrowed to its Lambdas, its Glue job, its topic
   // The plugin's default state machine role (glue actions on "*") is not generated; the schedule's role may only start it.
   const stepFunctionRoles = resourcesOfType(prod, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties).includes('states.amazonaws.com'));
   expect(stepFunctionRoles.map(([id]) => id)).toEqual(['PipelineStateMachineRole']);
-  expect(roleStatements(prod, 'PipelineScheduleToStepFunctionsRole')).toEqual([
-    { Effect: 'Allow', Action: ['states:StartExecution'], Resource: { Ref: 'PipelineStateMachine' } },
+  expect(roleStatements(prod, 'PipelineScheduleRole')).toEqual([
+    { Sid: 'StartThePipeline', Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: 'PipelineStateMachine' } },
+  ]);
+});
+
+test('the schedule starts the pipeline with its own role, trusted by EventBridge of this account only', () => {
+  const rules = resourcesOfType(prod, 'AWS::Events::Rule').filter(([, r]) => JSON.stringify(r.Properties).includes('"Ref":"PipelineStateMachine"'));
+  expect(rules.map(([, r]) => (r.Properties!.Targets as Array<{ RoleArn: unknown }>).map((x) => x.RoleArn))).toEqual([[{ 'Fn::GetAtt': ['PipelineScheduleRole', 'Arn'] }]]);
+  expect(resourcesOfType(prod, 'AWS::IAM::Role').map(([id]) => id)).not.toContain('PipelineScheduleToStepFunctionsRole'); // the plugin's, without a condition
+  expect((resource(prod, 'PipelineScheduleRole').Properties!.AssumeRolePolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+    { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } },
   ]);
 });
 
 test('the alarm topic is KMS-encrypted, TLS-only, with an optional e-mail subscription', () => {
   expect(resource(prod, 'AlarmTopic').Properties).toMatchObject({ KmsMasterKeyId: { 'Fn::GetAtt': ['LakeKey', 'Arn'] } });
   expect(resource(prod, 'AlarmEmailSubscription')).toMatchObject({ Condition: 'HasAlarmEmail', Properties: { Protocol: 'email' } });
-  expect(prod.Conditions!.HasAlarmEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  // The address is the AlarmEmail stack parameter, whose default is the stage's alarmEmail param (empty here: npm test
+  // packages prod without one; test/deploy/deploy.int.test.ts deploys it with --param="alarmEmail=...").
+  expect(resource(prod, 'AlarmEmailSubscription').Properties!.Endpoint).toEqual({ Ref: 'AlarmEmail' });
+  expect(prod.Parameters!.AlarmEmail).toMatchObject({ Type: 'String', Default: '' });
+  expect(conditionValues(prod).HasAlarmEmail).toBe(false);
+  expect(conditionValues({ ...prod, Parameters: { ...prod.Parameters, AlarmEmail: { Type: 'String', Default: 'oncall@example.com' } } }).HasAlarmEmail).toBe(true);
   const policy = resourcesOfType(prod, 'AWS::SNS::TopicPolicy').find(([, p]) => JSON.stringify(p.Properties!.Topics) === JSON.stringify([{ Ref: 'AlarmTopic' }]))!;
   expect(JSON.stringify(policy[1].Properties)).toContain('"aws:SecureTransport":"false"');
 });

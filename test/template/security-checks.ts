@@ -72,8 +72,16 @@ export function resourceStarActionsUsed(t: Template): Set<string> {
   );
 }
 
-/** Buckets whose default encryption is not KMS with a key; `awsManagedKeyOk` lists buckets allowed the aws/s3 key. */
-export function bucketFindings(t: Template, awsManagedKeyOk: string[] = []): string[] {
+/** Buckets that take SSE-S3 instead of SSE-KMS, each with the reason: the one allow-list. */
+export const SSE_S3_ALLOWED: Record<string, string> = {
+  AccessLogsBucket: 'S3 server access logging does not deliver to a target bucket with SSE-KMS default encryption',
+};
+
+/**
+ * Buckets whose default encryption is not KMS with a key; `awsManagedKeyOk` lists buckets allowed the aws/s3 key,
+ * `sseS3Ok` those allowed SSE-S3.
+ */
+export function bucketFindings(t: Template, awsManagedKeyOk: string[] = [], sseS3Ok: Record<string, string> = SSE_S3_ALLOWED): string[] {
   const out: string[] = [];
   const policies = Object.values(t.Resources).filter((r) => r.Type === 'AWS::S3::BucketPolicy');
   for (const [id, r] of Object.entries(t.Resources)) {
@@ -81,7 +89,9 @@ export function bucketFindings(t: Template, awsManagedKeyOk: string[] = []): str
     const p = r.Properties ?? {};
     const enc = (p.BucketEncryption as { ServerSideEncryptionConfiguration?: Array<{ ServerSideEncryptionByDefault?: { SSEAlgorithm?: string; KMSMasterKeyID?: unknown } }> })
       ?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault;
-    if (enc?.SSEAlgorithm !== 'aws:kms' && enc?.SSEAlgorithm !== 'aws:kms:dsse') out.push(`${id}: not SSE-KMS (${enc?.SSEAlgorithm ?? 'none'})`);
+    if (enc?.SSEAlgorithm === 'AES256' && id in sseS3Ok) {
+      // allowed, with its reason
+    } else if (enc?.SSEAlgorithm !== 'aws:kms' && enc?.SSEAlgorithm !== 'aws:kms:dsse') out.push(`${id}: not SSE-KMS (${enc?.SSEAlgorithm ?? 'none'})`);
     else if (enc.KMSMasterKeyID === undefined && !awsManagedKeyOk.includes(id)) out.push(`${id}: SSE-KMS without a customer-managed key`);
     const pab = p.PublicAccessBlockConfiguration as Record<string, unknown> | undefined;
     for (const flag of ['BlockPublicAcls', 'BlockPublicPolicy', 'IgnorePublicAcls', 'RestrictPublicBuckets']) {
@@ -101,8 +111,25 @@ export function bucketFindings(t: Template, awsManagedKeyOk: string[] = []): str
 
 const isAccountPrincipal = (p: unknown) => (JSON.stringify(p) ?? '').includes(':root');
 
-/** KMS key policies: no `*` principal; every service principal is conditioned; only the account root gets kms:*. */
-export function kmsKeyPolicyFindings(t: Template): string[] {
+/**
+ * Service principals AWS documents without a usable condition key, with the exact actions and the evidence: the
+ * one allow-list for unconditioned key-policy statements.
+ */
+export const UNCONDITIONED_SERVICE_GRANTS: Record<string, { actions: string[]; reason: string }> = {
+  'events.amazonaws.com': {
+    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    reason: 'SNS Developer Guide, key management: aws:SourceAccount and aws:SourceArn are not supported for EventBridge-to-encrypted topics',
+  },
+};
+
+/** Services that only write with the key (never read back): they get no kms:Decrypt. */
+export const ENCRYPT_ONLY_SERVICES = ['logging.s3.amazonaws.com'];
+
+/**
+ * KMS key policies: no `*` principal; every service principal is conditioned (or allow-listed with its exact
+ * actions); only the account root gets kms:*; encrypt-only services get no decrypt.
+ */
+export function kmsKeyPolicyFindings(t: Template, unconditioned = UNCONDITIONED_SERVICE_GRANTS): string[] {
   const out: string[] = [];
   for (const [id, r] of Object.entries(t.Resources)) {
     if (r.Type !== 'AWS::KMS::Key') continue;
@@ -110,10 +137,44 @@ export function kmsKeyPolicyFindings(t: Template): string[] {
       const where = `${id}/${s.Sid ?? '?'}`;
       const principal = s.Principal as string | { AWS?: unknown; Service?: unknown } | undefined;
       if (s.Effect !== 'Allow') continue;
+      const services = typeof principal === 'object' ? (asArray(principal.Service as unknown[]) as string[]) : [];
       if (principal === '*' || (typeof principal === 'object' && asArray(principal.AWS as unknown[]).includes('*'))) out.push(`${where}: principal *`);
-      if (typeof principal === 'object' && principal.Service !== undefined && s.Condition === undefined) out.push(`${where}: service principal without a condition`);
+      if (services.length > 0 && s.Condition === undefined) {
+        const ok = services.every((svc) => unconditioned[svc] && asArray(s.Action).every((a) => unconditioned[svc]!.actions.includes(a)));
+        if (!ok) out.push(`${where}: service principal without a condition`);
+      }
       if (asArray(s.Action).some(isWildcardAction) && !(typeof principal === 'object' && isAccountPrincipal(principal.AWS))) out.push(`${where}: kms:* for a principal other than the account`);
+      if (services.some((svc) => ENCRYPT_ONLY_SERVICES.includes(svc)) && asArray(s.Action).some((a) => a === 'kms:Decrypt' || a === 'kms:Decrypt*')) out.push(`${where}: kms:Decrypt for an encrypt-only service`);
     }
+  }
+  return out;
+}
+
+/** `*` in an ARN pattern matches any run of characters, as ArnLike does. */
+export function arnLike(pattern: string, value: string): boolean {
+  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+}
+
+/**
+ * The key statement for CloudWatch Logs covers only this stack's log groups: every ArnLike pattern names the stack
+ * (`<service>-<stage>`), and every KMS-encrypted log group of the template matches one of them.
+ */
+export function logsKeyScopeFindings(t: Template, stackPrefix: string): string[] {
+  const out: string[] = [];
+  const statements = Object.values(t.Resources)
+    .filter((r) => r.Type === 'AWS::KMS::Key')
+    .flatMap((r) => asArray((r.Properties!.KeyPolicy as Doc).Statement))
+    .filter((s) => JSON.stringify(s.Principal ?? '').includes('logs.'));
+  const patterns = statements.flatMap((s) => {
+    const like = (s.Condition as { ArnLike?: Record<string, unknown> } | undefined)?.ArnLike?.['kms:EncryptionContext:aws:logs:arn'];
+    if (like === undefined) out.push(`${s.Sid ?? '?'}: no kms:EncryptionContext:aws:logs:arn condition`);
+    return asArray(like as unknown[]).map((p) => String((p as { 'Fn::Sub'?: string })['Fn::Sub'] ?? p).replace(/^.*:log-group:/, ''));
+  });
+  for (const p of patterns) if (!p.includes(stackPrefix)) out.push(`log-group pattern ${p} is not limited to ${stackPrefix}`);
+  for (const [id, r] of Object.entries(t.Resources)) {
+    if (r.Type !== 'AWS::Logs::LogGroup' || r.Properties?.KmsKeyId === undefined) continue;
+    const name = String(r.Properties.LogGroupName);
+    if (!patterns.some((p) => arnLike(p, name))) out.push(`${id}: encrypted log group ${name} is not covered by the key policy`);
   }
   return out;
 }

@@ -4,6 +4,7 @@ import {
   identityStatements,
   kmsKeyPolicyFindings,
   logRetentionFindings,
+  logsKeyScopeFindings,
   resourceStarActionsUsed,
   resourceStarFindings,
   topicEncryptionFindings,
@@ -20,7 +21,7 @@ describe.each(['prod', 'dev'] as const)('%s template', (stage) => {
 
   test('covers the roles of every component', () => {
     const owners = new Set(identityStatements(t).map((s) => s.owner));
-    for (const role of ['CleanIamRoleLambdaExecution', 'PlanIamRoleLambdaExecution', 'CommitIamRoleLambdaExecution', 'PipelineStateMachineRole', 'TelemetryDeliveryRole', 'TelemetryTopicRuleRole']) {
+    for (const role of ['CleanIamRoleLambdaExecution', 'PlanIamRoleLambdaExecution', 'CommitIamRoleLambdaExecution', 'PipelineStateMachineRole', 'PipelineScheduleRole', 'TelemetryDeliveryRole', 'TelemetryTopicRuleRole', 'FeaturesGlueJobRole', 'AnalystPolicy']) {
       expect(owners).toContain(role);
     }
   });
@@ -39,6 +40,23 @@ describe.each(['prod', 'dev'] as const)('%s template', (stage) => {
 
   test('the KMS key policy is scoped', () => {
     expect(kmsKeyPolicyFindings(t)).toEqual([]);
+  });
+
+  test("CloudWatch Logs may use the key for this stack's log groups only", () => {
+    expect(logsKeyScopeFindings(t, `fleetlake-${stage}`)).toEqual([]);
+    // The Glue job's log groups carry its security configuration's name.
+    const glueConfig = String(t.Resources.FeaturesGlueSecurityConfiguration!.Properties!.Name);
+    expect(JSON.stringify(t.Resources.LakeKey!.Properties!.KeyPolicy)).toContain(`log-group:/aws-glue/jobs*${glueConfig}*`);
+  });
+
+  test('EventBridge gets exactly the statement AWS documents for encrypted SNS targets; S3 logging gets nothing', () => {
+    const statements = (t.Resources.LakeKey!.Properties!.KeyPolicy as { Statement: Array<Record<string, unknown>> }).Statement;
+    const forService = (svc: string) => statements.filter((x) => JSON.stringify(x.Principal).includes(svc));
+    expect(forService('events.amazonaws.com')).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' }),
+    ]);
+    expect(forService('events.amazonaws.com')[0]!.Condition).toBeUndefined(); // aws:SourceAccount is not sent
+    expect(forService('logging.s3.amazonaws.com')).toEqual([]); // the access-log bucket is SSE-S3
   });
 
   test('every log group has a retention period', () => {
@@ -86,6 +104,43 @@ describe('the checks fail on bad templates (negative tests)', () => {
     expect(f).toContain('B: no bucket policy denying aws:SecureTransport=false');
     expect(f).toContain('K: SSE-KMS without a customer-managed key');
     expect(bucketFindings(t, ['K'])).not.toContain('K: SSE-KMS without a customer-managed key');
+  });
+
+  test('an SSE-S3 bucket outside the allow-list is caught', () => {
+    const t: Template = {
+      Resources: {
+        AccessLogsBucket: { Type: 'AWS::S3::Bucket', Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } } },
+        GoldBucket: { Type: 'AWS::S3::Bucket', Properties: { BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } } },
+      },
+    };
+    const f = bucketFindings(t).filter((x) => x.includes('SSE'));
+    expect(f).toEqual(['GoldBucket: not SSE-KMS (AES256)']);
+  });
+
+  test('an unconditioned service beyond its documented actions, and decrypt for an encrypt-only service, are caught', () => {
+    const key = (statements: unknown[]): Template => ({ Resources: { Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: { Statement: statements } } } } });
+    expect(kmsKeyPolicyFindings(key([{ Sid: 'Eb', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' }]))).toEqual([]);
+    expect(kmsKeyPolicyFindings(key([{ Sid: 'Eb', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:ReEncrypt*'], Resource: '*' }]))).toEqual([
+      'Key/Eb: service principal without a condition',
+    ]);
+    const cond = { StringEquals: { 'aws:SourceAccount': '1' } };
+    expect(kmsKeyPolicyFindings(key([{ Sid: 'Log', Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: ['kms:GenerateDataKey*', 'kms:Decrypt'], Resource: '*', Condition: cond }]))).toEqual([
+      'Key/Log: kms:Decrypt for an encrypt-only service',
+    ]);
+  });
+
+  test("a logs statement for every log group, or an encrypted log group it does not cover, is caught", () => {
+    const t = (patterns: string[]): Template => ({
+      Resources: {
+        Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: { Statement: [{ Sid: 'Logs', Effect: 'Allow', Principal: { Service: 'logs.eu-west-1.amazonaws.com' }, Action: 'kms:Encrypt*', Resource: '*', Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': patterns } } }] } } },
+        Lg: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/aws/vendedlogs/states/fleetlake-prod-pipeline', KmsKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } } },
+      },
+    });
+    expect(logsKeyScopeFindings(t(['arn:aws:logs:eu-west-1:1:log-group:/aws/vendedlogs/states/fleetlake-prod-pipeline']), 'fleetlake-prod')).toEqual([]);
+    expect(logsKeyScopeFindings(t(['arn:aws:logs:eu-west-1:1:log-group:*']), 'fleetlake-prod')).toEqual(['log-group pattern * is not limited to fleetlake-prod']);
+    expect(logsKeyScopeFindings(t(['arn:aws:logs:eu-west-1:1:log-group:/aws/kinesisfirehose/fleetlake-prod-telemetry']), 'fleetlake-prod')).toEqual([
+      'Lg: encrypted log group /aws/vendedlogs/states/fleetlake-prod-pipeline is not covered by the key policy',
+    ]);
   });
 
   test('a key policy open to "*" or to an unconditioned service is caught', () => {

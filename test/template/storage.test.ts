@@ -1,7 +1,9 @@
+import { resolveConditionals } from './conditions';
 import { loadTemplate, resource, resourcesOfType } from './template';
 
 const t = loadTemplate('prod');
 const LAKE_BUCKETS = ['BronzeBucket', 'SilverBucket', 'GoldBucket', 'AthenaResultsBucket', 'AccessLogsBucket'];
+const DATA_BUCKETS = LAKE_BUCKETS.filter((b) => b !== 'AccessLogsBucket');
 
 test('a customer-managed KMS key with rotation', () => {
   const key = resource(t, 'LakeKey');
@@ -14,11 +16,15 @@ test('exactly the five lake buckets (plus the framework deployment bucket)', () 
   expect(ids).toEqual([...LAKE_BUCKETS, 'ServerlessDeploymentBucket'].sort());
 });
 
-test.each(LAKE_BUCKETS)('%s: SSE-KMS with the lake key and a bucket key', (id) => {
+test.each(DATA_BUCKETS)('%s: SSE-KMS with the lake key and a bucket key', (id) => {
   const enc = resource(t, id).Properties!.BucketEncryption as { ServerSideEncryptionConfiguration: unknown[] };
   expect(enc.ServerSideEncryptionConfiguration).toEqual([
     { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['LakeKey', 'Arn'] } } },
   ]);
+});
+
+test('AccessLogsBucket: SSE-S3, the only default encryption S3 server access logging delivers to', () => {
+  expect(resource(t, 'AccessLogsBucket').Properties!.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
 });
 
 test.each(LAKE_BUCKETS)('%s: all four public access block flags', (id) => {
@@ -67,17 +73,8 @@ test('silver: telemetry to Standard-IA and telemetry_parts to Glacier IR after 3
   type Rule = Record<string, unknown>;
   const rules = (stage: 'prod' | 'dev') => {
     const tpl = loadTemplate(stage);
-    const list = (tpl.Resources.SilverBucket!.Properties!.LifecycleConfiguration as { Rules: Rule[] }).Rules;
-    const [a, b] = (tpl.Conditions?.SilverCold as { 'Fn::Not': [{ 'Fn::Equals': [string, string] }] })['Fn::Not'][0]['Fn::Equals'];
-    expect([typeof a, typeof b]).toEqual(['string', 'string']);
-    const cold = a !== b;
-    // Resolve the SilverCold condition the way CloudFormation would.
-    const resolve = (r: Rule) => {
-      const t = r.Transitions as { 'Fn::If': [string, unknown, unknown] } | undefined;
-      const { Transitions: _t, ...rest } = r;
-      return t ? { ...rest, ...(cold ? { Transitions: t['Fn::If'][1] } : {}) } : r;
-    };
-    return Object.fromEntries(list.map((r) => [r.Id as string, resolve(r)]));
+    const list = resolveConditionals((tpl.Resources.SilverBucket!.Properties!.LifecycleConfiguration as { Rules: Rule[] }).Rules, tpl) as Rule[];
+    return Object.fromEntries(list.map((r) => [r.Id as string, r]));
   };
   const prod = rules('prod');
   const rule = (id: string, prefix: string) => ({ Id: id, Status: 'Enabled', Prefix: prefix, ExpirationInDays: 365 });

@@ -3,9 +3,10 @@ import path from 'node:path';
 
 /** A CloudFormation template as packaged by `sls package` (the JSON that would be deployed). */
 export interface Template {
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Condition?: string; DependsOn?: unknown }>;
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Condition?: string; DependsOn?: unknown; Metadata?: Record<string, unknown> }>;
   Outputs?: Record<string, unknown>;
   Conditions?: Record<string, unknown>;
+  Parameters?: Record<string, { Type: string; Default?: unknown; AllowedValues?: unknown[] }>;
 }
 
 const cache = new Map<string, Template>();
