@@ -10,6 +10,7 @@ export const PHASE_MODULES = {
   ingest: ['local/ingest/server.ts', 'local/cli/commands/ingest.ts'],
   clean: ['lib/clean/index.ts'],
   features: ['local/engine/features.ts'],
+  spark: ['local/engines/spark.ts', 'glue-jobs/features.py'],
   query: ['local/engine/query.ts'],
   queries: ['athena-queries'],
   demo: ['local/cli/commands/demo.ts'],

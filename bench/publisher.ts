@@ -24,29 +24,31 @@ const settle = () => {
   wake = undefined;
   w?.();
 };
-const publish = (line: string) => {
-  const tab = line.indexOf('\t');
+/** One `topic<TAB>payload` line; the payload goes out as the file's bytes (no string round trip). */
+const publish = (line: Buffer) => {
+  const tab = line.indexOf(9);
   inflight += 1;
   messages += 1;
-  client.publish(line.slice(0, tab), line.slice(tab + 1), { qos: 1 }, (err) => {
+  client.publish(line.toString('latin1', 0, tab), line.subarray(tab + 1), { qos: 1 }, (err) => {
     inflight -= 1;
     if (err) failure ??= err;
     if (inflight <= HIGH / 2) settle();
   });
 };
 
-let rest = '';
-for await (const chunk of fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-  const lines = (rest + (chunk as string)).split('\n');
-  rest = lines.pop() ?? '';
-  for (const line of lines) {
-    if (!line) continue;
-    publish(line);
+let rest: Buffer = Buffer.alloc(0);
+for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) {
+  const buf = rest.length ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+  let start = 0;
+  for (let nl = buf.indexOf(10); nl >= 0; nl = buf.indexOf(10, start)) {
+    if (nl > start) publish(buf.subarray(start, nl));
+    start = nl + 1;
     if (failure) throw failure;
     if (inflight >= HIGH) await new Promise<void>((r) => (wake = r));
   }
+  rest = buf.subarray(start);
 }
-if (rest) publish(rest);
+if (rest.length) publish(rest);
 while (inflight > 0) await new Promise<void>((r) => (wake = r));
 if (failure) throw failure;
 await client.endAsync();

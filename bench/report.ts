@@ -12,6 +12,7 @@ export function formatMarkdown(r: R): string {
   const rows: Array<[string, string, string]> = [
     ['P0 generate', `${n(r.generate_s, 1)} s`, `lib/simulate, ${n(r.generated_samples)} samples (not part of any rate below)`],
     ['P1 ingest', `${n(r.ingest_samples_per_s)} samples/s`, `${n(r.ingest_peer_ratio, 2)}× the peer; ${n(r.samples)} samples, ${n(r.messages)} messages, publisher and broker in separate processes`],
+    ['P1 ingest, WAL off', `${n(r.ingest_nowal_samples_per_s)} samples/s`, `--no-wal, same run; WAL on / off ${n(r.ingest_wal_ratio, 2)}, ${n(r.ingest_messages_per_commit)} messages per group commit`],
     ['P2 clean', `${n(r.clean_rows_per_s)} rows/s`, `real clean domain, ${n(m.cores)} worker processes${rounds}`],
     ['P2 peer (DuckDB)', `${n(r.peer_rows_per_s)} rows/s`, `read_ndjson explicit columns → unnest → COPY zstd Parquet, same files, same run${rounds}`],
     ['P2 clean / peer', n(r.clean_peer_ratio, 2), `target ≥ 0.5${ratios.length > 1 ? `; median of the rounds' ratios ${ratios.map((x) => x.toFixed(2)).join(', ')}` : ''}`],
@@ -21,6 +22,7 @@ export function formatMarkdown(r: R): string {
     ['P3 silver compacted', mb(r.silver_compacted_bytes), 'silver/telemetry after features'],
     ['P3 gold', mb(r.gold_bytes), 'all gold tables'],
     ['P5 features', `${n(r.features_s, 2)} s`, 'glue-jobs/sql on DuckDB, all dates'],
+    ['P5 features on Spark', `${n(r.spark_rows_per_s_per_core)} rows/s per core`, `glue-jobs/features.py on local PySpark, same input; ${n(r.spark_duckdb_ratio, 3)}× DuckDB's ${n(r.features_duckdb_rows_per_s_per_core)} rows/s per core in the same run`],
     ['P5 demo', `${n(r.demo_s, 1)} s`, '`fleetlake demo` with defaults'],
     ['Memory', `${n(r.clean_peak_rss_mb)} MB`, 'peak RSS of one clean process on the largest bronze object'],
   ];

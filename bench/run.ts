@@ -8,6 +8,7 @@ import { generatePhase } from './phases/generate';
 import { ingestPhase } from './phases/ingest';
 import { queriesPhase } from './phases/queries';
 import { sizesPhase } from './phases/sizes';
+import { sparkFeaturesPhase } from './phases/spark';
 import { formatMarkdown } from './report';
 import type { BenchContext, PhaseResult } from './types';
 
@@ -105,6 +106,7 @@ export async function runBench(options: BenchOptions): Promise<Record<string, un
     await run(['P2 clean', 'P2 peer'], (c) => cleanVsPeerPhases(c, c.quick ? P2_ROUNDS.quick : P2_ROUNDS.full));
     await run('Memory', memoryPhase);
     await run('P5 features', featuresPhase);
+    await run('P5 features on Spark', sparkFeaturesPhase);
     await run('P3 sizes', sizesPhase);
     await run('P4 queries', queriesPhase);
     if (!options.skipDemo) await run('P5 demo', demoPhase);

@@ -1,8 +1,11 @@
 """fleetlake features: silver telemetry_parts -> silver telemetry + gold tables (AWS Glue 5.0, glueetl).
 
 Thin driver: the logic is glue-jobs/sql/NN_<table>.sql (the same files run locally on DuckDB).
-Arguments: --dates (YYYY-MM-DD,... or a JSON array string), --silver_bucket, --gold_bucket, optional
---expand_neighbours true (replace D-1..D+1 of every given date: what the pipeline passes after late data).
+Arguments: --dates (YYYY-MM-DD,... or a JSON array string), --silver_bucket, --gold_bucket (bucket names; locally
+`file:///<lake>/silver` and `file:///<lake>/gold`), optional --expand_neighbours true (replace D-1..D+1 of every given
+date: what the pipeline passes after late data).
+The input is read with the contract's schema (tables.json, generated from lib/contract/tables.ts), never inferred,
+and every step's result must have exactly the contract's columns and types.
 For the dates given it reads telemetry_parts of D-1..D+1, runs the steps in order (each result becomes a temp
 view named after its table) and replaces exactly the dt partitions of the given dates (dynamic partition
 overwrite; a date whose result is empty has its partition deleted), as Parquet zstd.
@@ -39,10 +42,11 @@ def path_exists(spark, uri):
 def main():
     args = getResolvedOptions(sys.argv, ["JOB_NAME", "dates", "silver_bucket", "gold_bucket"])
     dates = lib.run_dates(args["dates"], lib.optional_arg(sys.argv, "expand_neighbours"))
-    silver = lib.parse_bucket(args["silver_bucket"], "silver_bucket")
-    gold = lib.parse_bucket(args["gold_bucket"], "gold_bucket")
+    silver = lib.parse_root(args["silver_bucket"], "silver_bucket")
+    gold = lib.parse_root(args["gold_bucket"], "gold_bucket")
     here = os.path.dirname(os.path.abspath(__file__))
     steps = lib.load_steps(lib.find_sql_dir([os.path.join(here, "sql"), here, os.getcwd()]))
+    contract = lib.load_contract([here, os.getcwd()])
 
     glue = GlueContext(SparkContext.getOrCreate())
     spark = glue.spark_session
@@ -58,12 +62,15 @@ def main():
     print("features: dates=%s parts partitions=%d steps=%s" % (dates, len(parts), [s["table"] for s in steps]))
 
     if parts:
-        spark.read.parquet(*parts).createOrReplaceTempView("telemetry_parts")
+        schema = lib.schema_ddl(contract[lib.PARTS_PREFIX])
+        spark.read.schema(schema).parquet(*parts).createOrReplaceTempView(lib.PARTS_PREFIX)
         for step in steps:
-            spark.sql(step["sql"]).cache().createOrReplaceTempView(step["table"])
+            result = spark.sql(step["sql"])
+            lib.check_columns(step["table"], result.dtypes, contract)
+            result.cache().createOrReplaceTempView(step["table"])
 
     for step in steps:
-        bucket = lib.output_bucket(step, silver, gold)
+        bucket = lib.output_root(step, silver, gold)
         written = set()
         if parts:
             out = spark.table(step["table"]).where(F.col("dt").cast("string").isin(dates))

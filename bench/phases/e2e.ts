@@ -15,6 +15,7 @@ export async function featuresPhase(ctx: BenchContext): Promise<PhaseResult> {
   const t0 = process.hrtime.bigint();
   const r = await runFeatures({ lake: ctx.lake, dates, threads: ctx.cores });
   const secs = seconds(t0);
+  ctx.shared.featuresSeconds = secs;
   return {
     name: 'P5 features',
     measured: true,

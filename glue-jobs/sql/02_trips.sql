@@ -69,25 +69,46 @@ trip_samples as (
         accel_x_g,
         fuel_level_pct,
         lead(ts_ms) over (partition by vehicle_id, trip_seq order by ts_ms) as next_ms,
+        lead(speed_kmh) over (partition by vehicle_id, trip_seq order by ts_ms) as next_speed_kmh,
         lag(ts_ms) over (partition by vehicle_id, trip_seq order by ts_ms) as prev_ms,
-        lag(speed_kmh) over (partition by vehicle_id, trip_seq order by ts_ms) as prev_speed_kmh
+        lag(speed_kmh) over (partition by vehicle_id, trip_seq order by ts_ms) as prev_speed_kmh,
+        max(speed_kmh) over (partition by vehicle_id, trip_seq) as trip_max_speed_kmh,
+        -- when the trip's first and last GPS fix and fuel reading were taken
+        min(case when lat is not null then ts_ms end) over (partition by vehicle_id, trip_seq) as first_fix_ms,
+        max(case when lat is not null then ts_ms end) over (partition by vehicle_id, trip_seq) as last_fix_ms,
+        min(case when fuel_level_pct is not null then ts_ms end) over (partition by vehicle_id, trip_seq) as first_fuel_ms,
+        max(case when fuel_level_pct is not null then ts_ms end) over (partition by vehicle_id, trip_seq) as last_fuel_ms
     from numbered
     where ignition
 
 ),
 
--- when each trip's first and last GPS fix and fuel reading were taken
-trip_bounds as (
+-- Each sample owns the interval to the next trip sample. An interval of <= 2 s is dense: its two speeds bound the
+-- speed in it. A longer one is a gap in the data: its speed is unknown (so it is never idle), at most the trip's top.
+intervals as (
 
     select
-        vehicle_id,
-        trip_seq,
-        min(case when lat is not null then ts_ms end) as first_fix_ms,
-        max(case when lat is not null then ts_ms end) as last_fix_ms,
-        min(case when fuel_level_pct is not null then ts_ms end) as first_fuel_ms,
-        max(case when fuel_level_pct is not null then ts_ms end) as last_fuel_ms
+        trip_samples.*,
+        next_ms - ts_ms as interval_ms,
+        case
+            when next_ms - ts_ms <= 2000 and coalesce(speed_kmh, next_speed_kmh) is not null
+            then greatest(coalesce(speed_kmh, next_speed_kmh), coalesce(next_speed_kmh, speed_kmh))
+            else coalesce(trip_max_speed_kmh, 250e0)
+        end as bound_kmh
     from trip_samples
-    group by vehicle_id, trip_seq
+
+),
+
+-- reach: how far the recorded speeds let the vehicle go from the trip's first sample to this one (integer
+-- micrometres, rounded down: exact sums, never more than the speeds allow)
+reaches as (
+
+    select
+        intervals.*,
+        coalesce(sum(coalesce(cast(floor(bound_kmh * interval_ms * 1e9 / 3600000e0) as bigint), 0)) over (
+            partition by vehicle_id, trip_seq order by ts_ms rows between unbounded preceding and 1 preceding
+        ), 0) as reach_um
+    from intervals
 
 ),
 
@@ -95,7 +116,7 @@ trip_bounds as (
 accelerations as (
 
     select
-        trip_samples.*,
+        reaches.*,
         coalesce(
             accel_x_g,
             case
@@ -103,7 +124,7 @@ accelerations as (
                 then (speed_kmh - prev_speed_kmh) / 3.6e0 / ((ts_ms - prev_ms) / 1000e0) / 9.80665e0
             end
         ) as long_accel_g
-    from trip_samples
+    from reaches
 
 ),
 
@@ -134,7 +155,9 @@ episodes as (
 
 ),
 
-fixes as (
+-- GPS fixes thinned to the first of each 5 s of epoch time, and the trip's last fix: at 10 Hz a fix's jitter (~1 m) is
+-- as large as the 0.1 s step, so chords between consecutive fixes add the jitter up; over 5 s it is a small fraction
+fix_buckets as (
 
     select
         vehicle_id,
@@ -142,11 +165,25 @@ fixes as (
         ts_ms,
         lat,
         lon,
+        reach_um,
+        floor(ts_ms / 5000e0) as fix_bucket,
+        lag(floor(ts_ms / 5000e0)) over (partition by vehicle_id, trip_seq order by ts_ms) as prev_fix_bucket,
+        lead(ts_ms) over (partition by vehicle_id, trip_seq order by ts_ms) as next_fix_ms
+    from reaches
+    where lat is not null and lon is not null
+
+),
+
+fixes as (
+
+    select
+        fix_buckets.*,
         lag(ts_ms) over (partition by vehicle_id, trip_seq order by ts_ms) as prev_fix_ms,
         lag(lat) over (partition by vehicle_id, trip_seq order by ts_ms) as prev_lat,
-        lag(lon) over (partition by vehicle_id, trip_seq order by ts_ms) as prev_lon
-    from trip_samples
-    where lat is not null and lon is not null
+        lag(lon) over (partition by vehicle_id, trip_seq order by ts_ms) as prev_lon,
+        lag(reach_um) over (partition by vehicle_id, trip_seq order by ts_ms) as prev_reach_um
+    from fix_buckets
+    where prev_fix_bucket is null or fix_bucket <> prev_fix_bucket or next_fix_ms is null
 
 ),
 
@@ -157,6 +194,7 @@ segments as (
         vehicle_id,
         trip_seq,
         (ts_ms - prev_fix_ms) / 1000e0 as segment_s,
+        reach_um - prev_reach_um as segment_reach_um,
         2e0 * 6371.0088e0 * asin(sqrt(
             power(sin(radians(lat - prev_lat) / 2e0), 2)
             + cos(radians(prev_lat)) * cos(radians(lat)) * power(sin(radians(lon - prev_lon) / 2e0), 2)
@@ -166,8 +204,9 @@ segments as (
 
 ),
 
--- segments implying > 250 km/h are GPS jumps and do not count. Summed as integer micrometres: an integer sum
--- does not depend on the order a parallel engine adds in, so reruns are byte-identical.
+-- A segment implying > 250 km/h is a GPS jump and does not count; any other counts at most its reach, so jitter while
+-- standing counts 0 and no trip is faster on average than its top speed. Summed as integer micrometres: an integer
+-- sum does not depend on the order a parallel engine adds in, so reruns are byte-identical.
 trip_distance as (
 
     select
@@ -176,12 +215,67 @@ trip_distance as (
         sum(
             case
                 when segment_s > 0 and segment_km / (segment_s / 3600e0) <= 250e0
-                then cast(round(segment_km * 1e9) as bigint)
+                then least(cast(round(segment_km * 1e9) as bigint), segment_reach_um)
                 else 0
             end
         ) / 1e9 as distance_km
     from segments
     group by vehicle_id, trip_seq
+
+),
+
+-- geohash (base32, 6 characters = 15 longitude + 15 latitude bits, interleaved starting with longitude) of the
+-- trip's first and last fix, computed on those two sample rows (null on the others) so the trip is aggregated once
+fix_cells as (
+
+    select
+        episodes.*,
+        case
+            when ts_ms = first_fix_ms or ts_ms = last_fix_ms
+            then least(floor((lon + 180e0) / 360e0 * 32768e0), 32767e0)
+        end as x,
+        case
+            when ts_ms = first_fix_ms or ts_ms = last_fix_ms
+            then least(floor((lat + 90e0) / 180e0 * 32768e0), 32767e0)
+        end as y
+    from episodes
+
+),
+
+-- bit k of a 15-bit cell index, counted from the most significant bit: floor(i / 2^(14-k)) % 2
+geohash_chars as (
+
+    select
+        fix_cells.*,
+        floor(x / 16384e0) % 2 * 16 + floor(y / 16384e0) % 2 * 8 + floor(x / 8192e0) % 2 * 4
+            + floor(y / 8192e0) % 2 * 2 + floor(x / 4096e0) % 2 as c1,
+        floor(y / 4096e0) % 2 * 16 + floor(x / 2048e0) % 2 * 8 + floor(y / 2048e0) % 2 * 4
+            + floor(x / 1024e0) % 2 * 2 + floor(y / 1024e0) % 2 as c2,
+        floor(x / 512e0) % 2 * 16 + floor(y / 512e0) % 2 * 8 + floor(x / 256e0) % 2 * 4
+            + floor(y / 256e0) % 2 * 2 + floor(x / 128e0) % 2 as c3,
+        floor(y / 128e0) % 2 * 16 + floor(x / 64e0) % 2 * 8 + floor(y / 64e0) % 2 * 4
+            + floor(x / 32e0) % 2 * 2 + floor(y / 32e0) % 2 as c4,
+        floor(x / 16e0) % 2 * 16 + floor(y / 16e0) % 2 * 8 + floor(x / 8e0) % 2 * 4
+            + floor(y / 8e0) % 2 * 2 + floor(x / 4e0) % 2 as c5,
+        floor(y / 4e0) % 2 * 16 + floor(x / 2e0) % 2 * 8 + floor(y / 2e0) % 2 * 4
+            + floor(x / 1e0) % 2 * 2 + floor(y / 1e0) % 2 as c6
+    from fix_cells
+
+),
+
+geohashes as (
+
+    select
+        geohash_chars.*,
+        concat(
+            substr('0123456789bcdefghjkmnpqrstuvwxyz', cast(c1 as int) + 1, 1),
+            substr('0123456789bcdefghjkmnpqrstuvwxyz', cast(c2 as int) + 1, 1),
+            substr('0123456789bcdefghjkmnpqrstuvwxyz', cast(c3 as int) + 1, 1),
+            substr('0123456789bcdefghjkmnpqrstuvwxyz', cast(c4 as int) + 1, 1),
+            substr('0123456789bcdefghjkmnpqrstuvwxyz', cast(c5 as int) + 1, 1),
+            substr('0123456789bcdefghjkmnpqrstuvwxyz', cast(c6 as int) + 1, 1)
+        ) as geohash6
+    from geohash_chars
 
 ),
 
@@ -195,7 +289,7 @@ trip_aggregates as (
         min(ts) as start_ts,
         max(ts) as end_ts,
         max(speed_kmh) as max_speed_kmh,
-        sum(case when speed_kmh < 2 and next_ms is not null then next_ms - ts_ms else 0 end) / 1000e0 as idle_s,
+        sum(case when speed_kmh < 2 and interval_ms <= 2000 then interval_ms else 0 end) / 1000e0 as idle_s,
         sum(brake_episode_start) as harsh_brake_count,
         sum(accel_episode_start) as harsh_accel_count,
         max(case when ts_ms = first_fuel_ms then fuel_level_pct end)
@@ -204,74 +298,11 @@ trip_aggregates as (
         max(case when ts_ms = first_fix_ms then lon end) as start_lon,
         max(case when ts_ms = last_fix_ms then lat end) as end_lat,
         max(case when ts_ms = last_fix_ms then lon end) as end_lon,
+        max(case when ts_ms = first_fix_ms then geohash6 end) as start_geohash6,
+        max(case when ts_ms = last_fix_ms then geohash6 end) as end_geohash6,
         count(*) as samples
-    from episodes
-    inner join trip_bounds using (vehicle_id, trip_seq)
+    from geohashes
     group by vehicle_id, trip_seq
-
-),
-
--- geohash (base32, 6 characters = 15 longitude + 15 latitude bits, interleaved starting with longitude)
-trip_ends as (
-
-    select vehicle_id, trip_seq, 'start' as which, start_lat as lat, start_lon as lon from trip_aggregates
-    union all
-    select vehicle_id, trip_seq, 'end' as which, end_lat as lat, end_lon as lon from trip_aggregates
-
-),
-
-geohash_cells as (
-
-    select
-        vehicle_id,
-        trip_seq,
-        which,
-        lat,
-        least(floor((lon + 180e0) / 360e0 * 32768e0), 32767e0) as x,
-        least(floor((lat + 90e0) / 180e0 * 32768e0), 32767e0) as y
-    from trip_ends
-    where lat is not null and lon is not null
-
-),
-
--- bit k of a 15-bit cell index, counted from the most significant bit: floor(i / 2^(14-k)) % 2
-geohash_chars as (
-
-    select
-        vehicle_id,
-        trip_seq,
-        which,
-        floor(x / 16384e0) % 2 * 16 + floor(y / 16384e0) % 2 * 8 + floor(x / 8192e0) % 2 * 4
-            + floor(y / 8192e0) % 2 * 2 + floor(x / 4096e0) % 2 as c1,
-        floor(y / 4096e0) % 2 * 16 + floor(x / 2048e0) % 2 * 8 + floor(y / 2048e0) % 2 * 4
-            + floor(x / 1024e0) % 2 * 2 + floor(y / 1024e0) % 2 as c2,
-        floor(x / 512e0) % 2 * 16 + floor(y / 512e0) % 2 * 8 + floor(x / 256e0) % 2 * 4
-            + floor(y / 256e0) % 2 * 2 + floor(x / 128e0) % 2 as c3,
-        floor(y / 128e0) % 2 * 16 + floor(x / 64e0) % 2 * 8 + floor(y / 64e0) % 2 * 4
-            + floor(x / 32e0) % 2 * 2 + floor(y / 32e0) % 2 as c4,
-        floor(x / 16e0) % 2 * 16 + floor(y / 16e0) % 2 * 8 + floor(x / 8e0) % 2 * 4
-            + floor(y / 8e0) % 2 * 2 + floor(x / 4e0) % 2 as c5,
-        floor(y / 4e0) % 2 * 16 + floor(x / 2e0) % 2 * 8 + floor(y / 2e0) % 2 * 4
-            + floor(x / 1e0) % 2 * 2 + floor(y / 1e0) % 2 as c6
-    from geohash_cells
-
-),
-
-geohashes as (
-
-    select
-        vehicle_id,
-        trip_seq,
-        which,
-        concat(
-            substr('0123456789bcdefghjkmnpqrstuvwxyz', cast(c1 as int) + 1, 1),
-            substr('0123456789bcdefghjkmnpqrstuvwxyz', cast(c2 as int) + 1, 1),
-            substr('0123456789bcdefghjkmnpqrstuvwxyz', cast(c3 as int) + 1, 1),
-            substr('0123456789bcdefghjkmnpqrstuvwxyz', cast(c4 as int) + 1, 1),
-            substr('0123456789bcdefghjkmnpqrstuvwxyz', cast(c5 as int) + 1, 1),
-            substr('0123456789bcdefghjkmnpqrstuvwxyz', cast(c6 as int) + 1, 1)
-        ) as geohash6
-    from geohash_chars
 
 ),
 
@@ -298,16 +329,12 @@ final as (
         cast(t.end_lat as double) as end_lat,
         cast(t.end_lon as double) as end_lon,
         cast(t.samples as bigint) as samples,
-        gs.geohash6 as start_geohash6,
-        ge.geohash6 as end_geohash6,
+        t.start_geohash6,
+        t.end_geohash6,
         cast(t.start_ts as date) as dt
     from trip_aggregates as t
     left join trip_distance as d
         on d.vehicle_id = t.vehicle_id and d.trip_seq = t.trip_seq
-    left join geohashes as gs
-        on gs.vehicle_id = t.vehicle_id and gs.trip_seq = t.trip_seq and gs.which = 'start'
-    left join geohashes as ge
-        on ge.vehicle_id = t.vehicle_id and ge.trip_seq = t.trip_seq and ge.which = 'end'
 
 )
 

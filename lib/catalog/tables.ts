@@ -1,6 +1,8 @@
 import { CONTRACT_COLUMNS, type ColumnType } from '../contract/columns';
 import { TABLES, type TableSpec } from '../contract/tables';
 
+export { SENSITIVE_COLUMNS } from '../contract/tables';
+
 /**
  * The Glue Data Catalog as data: every table analysts see, derived from the table contract
  * (lib/contract/tables.ts) and the telemetry JSON Schema. resources/catalog.yml is generated from
@@ -24,12 +26,22 @@ export interface CatalogTable {
   columns: readonly CatalogColumn[];
   /** Partition keys in path order (Hive style `name=value/`). */
   partitionKeys: readonly CatalogColumn[];
-  /** For a view-like table (trips_public): the contract table it exposes a subset of. */
-  subsetOf?: string;
+  /** Partition projection (Athena; Trino's Hive connector reads the same settings): one entry per partition key. */
+  projection: readonly ProjectedKey[];
 }
 
-/** Columns analysts do not get by default: exact positions (they identify homes and workplaces). */
-export const SENSITIVE_COLUMNS: ReadonlySet<string> = new Set(['start_lat', 'start_lon', 'end_lat', 'end_lon', 'lat', 'lon']);
+/**
+ * How a partition key's values are enumerated, as Athena partition projection describes it. `PROJECTION_START` is
+ * the stage parameter `projectionStartDate`, resolved by each renderer (CloudFormation, the local Trino DDL).
+ */
+export type ProjectedKey =
+  | { name: string; type: 'date'; format: 'yyyy-MM-dd'; range: readonly [typeof PROJECTION_START, 'NOW']; interval: 1; unit: 'DAYS' }
+  | { name: string; type: 'integer'; range: readonly [number, number]; digits: number };
+
+export const PROJECTION_START = '${param:projectionStartDate}';
+
+/** `dt=${dt}/` or `year=${year}/month=${month}/…`: where a projected partition lives under the table prefix. */
+export const locationTemplate = (t: CatalogTable): string => t.partitionKeys.map((k) => `${k.name}=\${${k.name}}/`).join('');
 
 const comment = (description: string, unit?: string): string => (unit ? `${description} [${unit}]` : description);
 
@@ -45,19 +57,9 @@ function parquetTable(spec: TableSpec): CatalogTable {
       .filter((c) => c.name !== spec.partition.name)
       .map((c) => ({ name: c.name, type: c.type satisfies ColumnType, comment: comment(c.description, c.unit) })),
     partitionKeys: [{ name: 'dt', type: 'date', comment: spec.partition.description }],
+    projection: [{ name: 'dt', type: 'date', format: 'yyyy-MM-dd', range: [PROJECTION_START, 'NOW'], interval: 1, unit: 'DAYS' }],
   };
 }
-
-const trips = parquetTable(TABLES.find((t) => t.name === 'trips') as TableSpec);
-
-/** gold/trips without exact coordinates (start/end coarsened to geohash-6 columns): the analysts' default. */
-const tripsPublic: CatalogTable = {
-  ...trips,
-  name: 'trips_public',
-  description: `${trips.description}. Location-safe view: exact start/end coordinates omitted, geohash-6 only.`,
-  columns: trips.columns.filter((c) => !SENSITIVE_COLUMNS.has(c.name)),
-  subsetOf: 'trips',
-};
 
 // Raw NDJSON keeps ts as sent (ISO string or epoch ms), so it is a string here.
 const bronzeType = (name: string, t: ColumnType): string => (name === 'ts' || t === 'timestamp' ? 'string' : t);
@@ -76,12 +78,15 @@ const bronze: CatalogTable = {
     { name: 'received_at', type: 'bigint', comment: 'Arrival at IoT Core, epoch ms.' },
   ],
   partitionKeys: ['year', 'month', 'day', 'hour'].map((name) => ({ name, type: 'string', comment: `Arrival ${name} (UTC), Firehose prefix.` })),
+  projection: [
+    { name: 'year', type: 'integer', range: [2020, 2099], digits: 4 },
+    { name: 'month', type: 'integer', range: [1, 12], digits: 2 },
+    { name: 'day', type: 'integer', range: [1, 31], digits: 2 },
+    { name: 'hour', type: 'integer', range: [0, 23], digits: 2 },
+  ],
 };
 
-export const CATALOG_TABLES: readonly CatalogTable[] = [
-  ...TABLES.map(parquetTable).flatMap((t) => (t.name === 'trips' ? [t, tripsPublic] : [t])),
-  bronze,
-];
+export const CATALOG_TABLES: readonly CatalogTable[] = [...TABLES.map(parquetTable), bronze];
 
 export function catalogTable(name: string): CatalogTable {
   const t = CATALOG_TABLES.find((x) => x.name === name);

@@ -21,6 +21,10 @@ export interface Design {
   glueWorkers: number;
   /** STANDARD or FLEX (spare capacity, a lower DPU-hour price). */
   glueExecutionClass: string;
+  /** Pipeline executions per day, from the stage's `scheduleRate` (rate(1 hour) → 24). */
+  scheduleRunsPerDay: number;
+  /** The features job runs at most every this many minutes (`featuresIntervalMinutes`; 0 = in every execution). */
+  featuresIntervalMinutes: number;
   /** State transitions of one execution outside the Map, on the success path. */
   sfnStatesPerExecution: number;
   /** State transitions per Map item. */
@@ -72,6 +76,15 @@ export function sfnShape(asl: Asl): { perExecution: number; perItem: number } {
   return { perExecution, perItem };
 }
 
+const RATE_UNIT_MINUTES: Record<string, number> = { minute: 1, minutes: 1, hour: 60, hours: 60, day: 1440, days: 1440 };
+
+/** Executions per day of an EventBridge `rate(N unit)` expression. */
+export function runsPerDayOfRate(rate: string): number {
+  const m = /^rate\((\d+) (minutes?|hours?|days?)\)$/.exec(rate.trim());
+  if (!m) throw new Error(`serverless.yml params: scheduleRate ${rate} is not rate(N minutes|hours|days)`);
+  return 1440 / (Number(m[1]) * (RATE_UNIT_MINUTES[m[2] as string] as number));
+}
+
 const num = (v: unknown, name: string): number => {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new Error(`serverless.yml params: ${name} is not a number (${String(v)})`);
@@ -107,6 +120,8 @@ export function loadDesign(repoRoot: string, stage = 'prod'): Design {
     glueWorkerType: String(p.glueWorkerType),
     glueWorkers: num(p.glueWorkers, 'glueWorkers'),
     glueExecutionClass: String(p.glueExecutionClass ?? 'STANDARD'),
+    scheduleRunsPerDay: runsPerDayOfRate(String(p.scheduleRate)),
+    featuresIntervalMinutes: num(p.featuresIntervalMinutes ?? 0, 'featuresIntervalMinutes'),
     sfnStatesPerExecution: shape.perExecution,
     sfnStatesPerItem: shape.perItem,
     sfnSource,

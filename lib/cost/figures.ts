@@ -17,6 +17,8 @@ export interface Figures {
   goldBytesPerSample: number;
   /** Clean rows/s on one core (≈ one Lambda at 1,769 MB). */
   cleanRowsPerSecPerCore: number;
+  /** The features Glue job's input rows/s per core, measured on local Spark (bench P5 features on Spark). */
+  sparkRowsPerSecPerCore: number;
   /** Which figure was used, for the output. */
   source: string;
 }
@@ -24,9 +26,13 @@ export interface Figures {
 /**
  * Documented defaults, from ../shared/reference/measurements.md (2M records of ~200 B: 400 MB raw,
  * 60 MB gz, 42.9 MB zstd Parquet; Node parse+validate 559 k rows/s and hyparquet-writer 386 k rows/s
- * on one core, ≈ 228 k rows/s together). Glue's Spark speed is not measured here: it is an assumption in model.ts.
+ * on one core, ≈ 228 k rows/s together). The Spark figure is the bench's P5 features on Spark (glue-jobs/features.py
+ * on local PySpark 3.5.4); its default is that phase's result of the full run of 2026-12-02 (bench/results).
  * Gold is an assumption (a few trip and daily rows per vehicle-day, ≈ 11 KB per 37 k samples).
  */
+/** Bench P5 features on Spark, full run of 2026-12-02 (6,886,246 input rows, local[2]): used when a results file lacks it. */
+const SPARK_ROWS_PER_S_PER_CORE_DEFAULT = 23_115;
+
 export const DEFAULT_FIGURES: Figures = {
   rawBytesPerSample: 200,
   bronzeBytesPerSample: 30,
@@ -34,6 +40,7 @@ export const DEFAULT_FIGURES: Figures = {
   silverCompactedBytesPerSample: 21.5,
   goldBytesPerSample: 0.3,
   cleanRowsPerSecPerCore: 200_000,
+  sparkRowsPerSecPerCore: SPARK_ROWS_PER_S_PER_CORE_DEFAULT,
   source: 'documented defaults (lib/cost/figures.ts, from shared/reference/measurements.md)',
 };
 
@@ -48,6 +55,7 @@ export interface BenchResults {
   silver_compacted_bytes?: number;
   gold_bytes?: number;
   clean_rows_per_s?: number;
+  spark_rows_per_s_per_core?: number;
   machine?: { cores?: number };
 }
 
@@ -73,8 +81,13 @@ export function figuresFromBench(bench: BenchResults, label: string): Figures {
     silverCompactedBytesPerSample: 0,
     goldBytesPerSample: perSample(bench.gold_bytes, 'gold_bytes', DEFAULT_FIGURES.goldBytesPerSample),
     cleanRowsPerSecPerCore: DEFAULT_FIGURES.cleanRowsPerSecPerCore,
+    sparkRowsPerSecPerCore: DEFAULT_FIGURES.sparkRowsPerSecPerCore,
     source: '',
   };
+  if (positive(bench.spark_rows_per_s_per_core)) {
+    f.sparkRowsPerSecPerCore = bench.spark_rows_per_s_per_core;
+    used.push('spark_rows_per_s_per_core');
+  }
   f.silverCompactedBytesPerSample = perSample(bench.silver_compacted_bytes, 'silver_compacted_bytes', f.silverBytesPerSample);
   if (positive(bench.clean_rows_per_s) && positive(cores)) {
     f.cleanRowsPerSecPerCore = bench.clean_rows_per_s / cores;

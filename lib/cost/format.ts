@@ -19,12 +19,12 @@ export function formatTable(r: CostReport): string {
   const f = r.fleet;
   const v = r.volumes;
   const head = [
-    `fleetlake cost: ${f.vehicles.toLocaleString('en-US')} vehicles, ${f.hz} Hz, ${f.driveHours} h driving/day, ${f.batchSeconds} s envelopes, ` +
-      `${f.basicIngest ? 'Basic Ingest' : 'MQTT topic (messaging billed)'}, ${f.runsPerDay} runs/day, ${f.region}`,
+    `fleetlake cost: ${f.vehicles.toLocaleString('en-US')} vehicles, ${f.hz} Hz, ${f.driveHours} h driving/day, ${f.batchSeconds} s envelopes, ${f.parkedBatchMinutes ? `${f.parkedBatchMinutes} min parked envelopes` : 'parked samples sent alone'}, ` +
+      `${f.basicIngest ? 'Basic Ingest' : 'MQTT topic (messaging billed)'}, ${f.runsPerDay} runs/day (features ${qty(v.glueRunsPerDay)}/day), ${f.region}`,
     `prices: lib/cost/prices.json taken ${r.priceDate} (on-demand list prices, no free tier); month = ${r.assumptions.daysPerMonth} days; ` +
       `storage priced for ${r.assumptions.storageMonth === 1 ? 'month 1 (the lake is filling)' : `month ${r.assumptions.storageMonth} (steady state after a year of data)`}`,
     `volumes from: ${r.figures.source}`,
-    `  per vehicle-day: ${qty(v.samplesPerVehicleDay)} samples, ${qty(v.messagesPerVehicleDay)} messages (${qty(v.driveMessagesPerVehicleDay)} envelopes of ~${qty(v.driveMessageBytes)} B, ${qty(v.parkedMessagesPerVehicleDay)} parked samples of ~${qty(v.parkedMessageBytes)} B)`,
+    `  per vehicle-day: ${qty(v.samplesPerVehicleDay)} samples, ${qty(v.messagesPerVehicleDay)} messages (${qty(v.driveMessagesPerVehicleDay)} envelopes of ~${qty(v.driveMessageBytes)} B, ${qty(v.parkedMessagesPerVehicleDay)} parked envelopes of ~${qty(v.parkedMessageBytes)} B)`,
     `  bytes per sample: raw ${r.figures.rawBytesPerSample.toFixed(1)}, bronze gz ${r.figures.bronzeBytesPerSample.toFixed(1)}, silver ${r.figures.silverBytesPerSample.toFixed(1)}, gold ${r.figures.goldBytesPerSample.toFixed(2)}`,
     `design: ${r.design.source}; ${r.design.sfnSource}`,
     '',

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { charge } from './prices';
-import { DEFAULT_ASSUMPTIONS, estimate, gbMonths, units5k, volumes, type Fleet } from './model';
-import { sfnShape, type Design } from './design';
+import { DEFAULT_ASSUMPTIONS, estimate, gbMonths, glueRunsPerDay, units5k, volumes, type Fleet } from './model';
+import { runsPerDayOfRate, sfnShape, type Design } from './design';
 import { DEFAULT_FIGURES, figuresFromBench, type Figures } from './figures';
 import { quotaChecks } from './quotas';
 
@@ -22,6 +22,8 @@ const design: Design = {
   glueWorkerType: 'G.1X',
   glueWorkers: 2,
   glueExecutionClass: 'STANDARD',
+  scheduleRunsPerDay: 24,
+  featuresIntervalMinutes: 0,
   sfnStatesPerExecution: 5,
   sfnStatesPerItem: 1,
   sfnSource: 'test',
@@ -34,9 +36,10 @@ const figures: Figures = {
   silverCompactedBytesPerSample: 20,
   goldBytesPerSample: 0,
   cleanRowsPerSecPerCore: 100_000,
+  sparkRowsPerSecPerCore: 50_000,
   source: 'test',
 };
-const one: Fleet = { vehicles: 1, hz: 10, driveHours: 1, batchSeconds: 1, basicIngest: false, runsPerDay: 24, region: 'eu-west-1' };
+const one: Fleet = { vehicles: 1, hz: 10, driveHours: 1, batchSeconds: 1, parkedBatchMinutes: 0, basicIngest: false, runsPerDay: 24, region: 'eu-west-1' };
 const month1 = { ...DEFAULT_ASSUMPTIONS, storageMonth: 1 };
 const item = (r: ReturnType<typeof estimate>, name: string) => {
   const i = r.items.find((x) => `${x.service} ${x.item}` === name);
@@ -69,6 +72,30 @@ describe('metering helpers', () => {
     expect(gbMonths(1, 90, 730, 13, 30)).toBeCloseTo(285.5, 10);
     // nothing in Glacier IR in month 1
     expect(gbMonths(1, 90, 730, 1, 30)).toBe(0);
+  });
+});
+
+describe('parked batching (the device contract, 10-minute parked envelopes), hand-computed', () => {
+  const batched = { ...one, parkedBatchMinutes: 10 };
+
+  test('1,380 parked samples go in 138 envelopes of 10 (2,000 B: one 5 KB unit each)', () => {
+    const v = volumes(batched, figures, design, month1);
+    expect(v.samplesPerVehicleDay).toBe(37_380);
+    expect(v.parkedMessagesPerVehicleDay).toBe(138);
+    expect(v.parkedMessageBytes).toBe(2_000);
+    expect(v.messagesPerVehicleDay).toBe(3_600 + 138);
+    expect(v.iotMeteredMessages).toBe(3_738 * 30);
+  });
+
+  test('the per-message IoT rule, action and Firehose charges fall by the parked share of messages', () => {
+    const [a, b] = [estimate(one, figures, design, month1), estimate(batched, figures, design, month1)];
+    for (const name of ['IoT Core rules triggered', 'IoT Core actions executed', 'Firehose Direct PUT ingestion']) {
+      expect(item(b, name).monthly / item(a, name).monthly).toBeCloseTo(3_738 / 4_980, 10);
+    }
+  });
+
+  test('a window of 59 minutes leaves the last envelope of the day partly empty: 24 envelopes', () => {
+    expect(volumes({ ...one, parkedBatchMinutes: 59 }, figures, design, month1).parkedMessagesPerVehicleDay).toBe(Math.ceil(1_380 / 59));
   });
 });
 
@@ -247,14 +274,40 @@ describe('design and figures inputs', () => {
   });
 });
 
+describe('the features cadence: clean every execution, gold at most every featuresIntervalMinutes', () => {
+  test('hourly executions and a 180-minute interval: features in every third, 8 a day, each reading 2 days + today so far', () => {
+    const every3h = { ...design, featuresIntervalMinutes: 180 };
+    const v = volumes({ ...one, vehicles: 10_000 }, figures, every3h, month1);
+    expect(v.glueRunsPerDay).toBe(8);
+    // 373,800,000 samples/day × (2 + 9/16) = 957,862,500 rows
+    expect(v.rowsPerGlueRun).toBeCloseTo(957_862_500, 3);
+    // 240 runs × 2 DPU × (958,087,500 / 400,000 + 30) s / 3,600
+    expect(item(estimate({ ...one, vehicles: 10_000 }, figures, every3h, month1), 'Glue features job DPU-hours').quantity).toBeCloseTo((240 * 2 * (957_862_500 / 400_000 + 30)) / 3600, 6);
+  });
+
+  test('an interval between two executions waits for the next one: 90 minutes with hourly executions is every second', () => {
+    expect(glueRunsPerDay(one, { ...design, featuresIntervalMinutes: 90 })).toBe(12);
+    expect(glueRunsPerDay(one, { ...design, featuresIntervalMinutes: 60 })).toBe(24);
+    expect(glueRunsPerDay(one, { ...design, featuresIntervalMinutes: 0 })).toBe(24);
+  });
+
+  test('runs per day from the stage schedule: rate(1 hour) is 24, rate(3 hours) 8, rate(30 minutes) 48; a cron is refused', () => {
+    expect(runsPerDayOfRate('rate(1 hour)')).toBe(24);
+    expect(runsPerDayOfRate('rate(3 hours)')).toBe(8);
+    expect(runsPerDayOfRate('rate(30 minutes)')).toBe(48);
+    expect(() => runsPerDayOfRate('cron(0 * * * ? *)')).toThrow('is not rate(');
+  });
+});
+
 describe('Glue above the minimum', () => {
-  test('billed seconds = start-up + rows of the day so far / (DPUs × rows/s)', () => {
-    // 10,000 vehicles: 373,800,000 samples/day; hourly runs read (24+1)/(2×24) of it = 194,687,500 rows;
-    // 2 DPU × 200,000 rows/s = 400,000 rows/s → 486.72 s + 30 s = 516.72 s per run
+  test('billed seconds = start-up + rows read (D-2, D-1, today so far) / (DPUs × rows/s per DPU)', () => {
+    // 10,000 vehicles: 373,800,000 samples/day; hourly runs read 2 days + (24+1)/(2×24) of today
+    // = 373,800,000 × 2.5208333 = 942,287,500 rows; 2 DPU × (50,000 rows/s per core × 4 vCPU) = 400,000 rows/s
+    // → 2,355.71875 s + 30 s = 2,385.71875 s per run
     const r = estimate({ ...one, vehicles: 10_000 }, figures, design, month1);
-    expect(r.volumes.rowsPerGlueRun).toBeCloseTo(194_687_500, 3);
-    expect(r.volumes.glueBilledSecondsPerRun).toBeCloseTo(516.71875, 6);
-    // 720 runs × 2 DPU × 516.71875 s / 3,600 = 206.6875 DPU-hours
-    expect(item(r, 'Glue features job DPU-hours').quantity).toBeCloseTo(206.6875, 6);
+    expect(r.volumes.rowsPerGlueRun).toBeCloseTo(942_287_500, 3);
+    expect(r.volumes.glueBilledSecondsPerRun).toBeCloseTo(2_385.71875, 6);
+    // 720 runs × 2 DPU × 2,385.71875 s / 3,600 = 954.2875 DPU-hours
+    expect(item(r, 'Glue features job DPU-hours').quantity).toBeCloseTo(954.2875, 6);
   });
 });

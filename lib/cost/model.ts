@@ -9,6 +9,9 @@ export interface Fleet {
   driveHours: number;
   /** Seconds of 10 Hz samples per MQTT envelope while driving. */
   batchSeconds: number;
+  /** Parked batching window of the device contract (lib/simulate PARKED_BATCH_MS): minutes of parked samples per
+   * envelope; 0 sends each parked sample alone. */
+  parkedBatchMinutes: number;
   /** Devices publish on the Basic Ingest topic: no messaging charge. */
   basicIngest: boolean;
   runsPerDay: number;
@@ -21,7 +24,7 @@ export interface Assumptions {
   /** Month of life the storage is priced for: 1 (first month) or later (13 = steady state after a year). */
   storageMonth: number;
   connectedHoursPerDay: number;
-  /** Parked: one sample per minute, each sent on its own (ignition-off policy). */
+  /** Parked: one sample per minute (ignition-off policy); sent in envelopes of Fleet.parkedBatchMinutes. */
   parkedSamplesPerMinute: number;
   topicBytes: number;
   /** Share of the fleet driving at the same moment at peak (quota arithmetic only). */
@@ -32,8 +35,6 @@ export interface Assumptions {
   cleanOverheadSeconds: number;
   planCommitSeconds: number;
   glueStartupSeconds: number;
-  /** Spark rows/s per DPU for the features SQL (not measured: no Spark here). */
-  glueRowsPerSecPerDpu: number;
   analysts: number;
   goldQueriesPerAnalystDay: number;
   silverQueriesPerAnalystDay: number;
@@ -59,7 +60,6 @@ export const DEFAULT_ASSUMPTIONS: Assumptions = {
   cleanOverheadSeconds: 0.3,
   planCommitSeconds: 1,
   glueStartupSeconds: 30,
-  glueRowsPerSecPerDpu: 200_000,
   analysts: 5,
   goldQueriesPerAnalystDay: 20,
   silverQueriesPerAnalystDay: 2,
@@ -104,6 +104,8 @@ export interface Volumes {
   silverGBPerDay: number;
   silverCompactedGBPerDay: number;
   goldGBPerDay: number;
+  /** Features job runs per day: every execution, or at most every featuresIntervalMinutes. */
+  glueRunsPerDay: number;
   rowsPerGlueRun: number;
   glueBilledSecondsPerRun: number;
 }
@@ -142,15 +144,32 @@ export function gbMonths(gbPerDay: number, from: number, to: number, month: numb
   return (gbPerDay * sum) / daysPerMonth;
 }
 
+/** Features runs per day: every execution, or every k-th one, the first whose wait reaches featuresIntervalMinutes. */
+export function glueRunsPerDay(fleet: Fleet, design: Design): number {
+  const every = Math.max(1, Math.ceil(design.featuresIntervalMinutes / (1440 / fleet.runsPerDay)));
+  return fleet.runsPerDay / every;
+}
+
+/** Whole past days an arrivals run's features job reads (D-2 and D-1), besides today so far. */
+export const FULL_DAYS_READ = 2;
+
+/** A Glue DPU is 4 vCPUs (and 16 GB): G.1X is one DPU, G.2X two. */
+export const VCPU_PER_DPU = 4;
+
+/** The features job's rows/s per DPU: Spark's measured input rows/s per core × 4 vCPUs (linear scaling assumed). */
+export const glueRowsPerSecPerDpu = (figures: Figures): number => figures.sparkRowsPerSecPerCore * VCPU_PER_DPU;
+
 export function volumes(fleet: Fleet, figures: Figures, design: Design, a: Assumptions): Volumes {
   const driveSeconds = fleet.driveHours * 3600;
   const parkedMinutes = (24 - fleet.driveHours) * 60;
   const samplesPerDriveMessage = fleet.hz * fleet.batchSeconds;
   const driveMessages = Math.ceil(driveSeconds / fleet.batchSeconds);
-  const parkedMessages = parkedMinutes * a.parkedSamplesPerMinute;
-  const samplesPerVehicleDay = fleet.hz * driveSeconds + parkedMessages;
+  const parkedSamples = parkedMinutes * a.parkedSamplesPerMinute;
+  const samplesPerParkedMessage = Math.max(1, fleet.parkedBatchMinutes * a.parkedSamplesPerMinute);
+  const parkedMessages = Math.ceil(parkedSamples / samplesPerParkedMessage);
+  const samplesPerVehicleDay = fleet.hz * driveSeconds + parkedSamples;
   const driveMessageBytes = samplesPerDriveMessage * figures.rawBytesPerSample;
-  const parkedMessageBytes = figures.rawBytesPerSample;
+  const parkedMessageBytes = samplesPerParkedMessage * figures.rawBytesPerSample;
   const vehicleDays = fleet.vehicles * a.daysPerMonth;
   const iotMeteredPerVehicleDay =
     driveMessages * units5k(driveMessageBytes + a.topicBytes) + parkedMessages * units5k(parkedMessageBytes + a.topicBytes);
@@ -158,11 +177,13 @@ export function volumes(fleet: Fleet, figures: Figures, design: Design, a: Assum
   const samplesPerDay = samplesPerVehicleDay * fleet.vehicles;
   const rawBytesPerDay = samplesPerDay * figures.rawBytesPerSample;
   const bronzeObjectsPerDay = Math.ceil(Math.max(86400 / design.firehoseBufferSeconds, rawBytesPerDay / (design.firehoseBufferMiB * MB)));
-  // Features rebuilds the touched date whole: run j of R in a day reads j/R of the day's rows.
-  const R = fleet.runsPerDay;
-  const rowsPerGlueRun = (samplesPerDay * (R + 1)) / (2 * R);
+  // An arrivals run touches today; the pipeline rebuilds D-1..D+1 of it (--expand_neighbours true) and the job reads
+  // their neighbours too, D-2..D+2 (lib/features/dates.ts): two full past days plus today so far, j/R of it in run j.
+  // With a features cadence the job runs in every k-th execution only (docs/pipeline.md).
+  const R = glueRunsPerDay(fleet, design);
+  const rowsPerGlueRun = samplesPerDay * (FULL_DAYS_READ + (R + 1) / (2 * R));
   const dpus = design.glueWorkers * (DPU_PER_WORKER[design.glueWorkerType] ?? 1);
-  const rowsPerSecond = dpus * a.glueRowsPerSecPerDpu;
+  const rowsPerSecond = dpus * glueRowsPerSecPerDpu(figures);
   const glueBilledSecondsPerRun = Math.max(60, a.glueStartupSeconds + rowsPerGlueRun / rowsPerSecond);
   return {
     samplesPerVehicleDay,
@@ -180,6 +201,7 @@ export function volumes(fleet: Fleet, figures: Figures, design: Design, a: Assum
     silverGBPerDay: (samplesPerDay * figures.silverBytesPerSample) / GB,
     silverCompactedGBPerDay: (samplesPerDay * figures.silverCompactedBytesPerSample) / GB,
     goldGBPerDay: (samplesPerDay * figures.goldBytesPerSample) / GB,
+    glueRunsPerDay: R,
     rowsPerGlueRun,
     glueBilledSecondsPerRun,
   };
@@ -275,7 +297,8 @@ export function estimate(
   // Glue
   const dpus = design.glueWorkers * (DPU_PER_WORKER[design.glueWorkerType] ?? 1);
   const flex = design.glueExecutionClass === 'FLEX';
-  add('Glue', 'features job DPU-hours', flex ? 'glue_etl_flex_dpu_hour' : 'glue_etl_dpu_hour', (runsPerMonth * dpus * v.glueBilledSecondsPerRun) / 3600, 'DPU-hours', `${design.glueWorkers} × ${design.glueWorkerType} ${flex ? 'Flex' : 'Standard'}, ${Math.round(v.glueBilledSecondsPerRun)} s billed per run (60 s minimum; ${a.glueStartupSeconds} s start-up + ${Math.round(v.rowsPerGlueRun).toLocaleString('en-US')} rows at an assumed ${a.glueRowsPerSecPerDpu.toLocaleString('en-US')} rows/s per DPU)`);
+  const glueRunsPerMonth = v.glueRunsPerDay * D;
+  add('Glue', 'features job DPU-hours', flex ? 'glue_etl_flex_dpu_hour' : 'glue_etl_dpu_hour', (glueRunsPerMonth * dpus * v.glueBilledSecondsPerRun) / 3600, 'DPU-hours', `${Math.round(glueRunsPerMonth)} runs (${design.featuresIntervalMinutes > 0 ? `at most every ${design.featuresIntervalMinutes} min` : 'every execution'}) × ${design.glueWorkers} × ${design.glueWorkerType} ${flex ? 'Flex' : 'Standard'}, ${Math.round(v.glueBilledSecondsPerRun)} s billed per run (60 s minimum; ${a.glueStartupSeconds} s start-up + ${Math.round(v.rowsPerGlueRun).toLocaleString('en-US')} rows at ${Math.round(glueRowsPerSecPerDpu(figures)).toLocaleString('en-US')} rows/s per DPU = ${Math.round(figures.sparkRowsPerSecPerCore).toLocaleString('en-US')} rows/s per core measured on local Spark × ${VCPU_PER_DPU} vCPU per DPU)`);
 
   // Athena: the stated analyst workload.
   const minScan = 10 * MB;

@@ -26,8 +26,9 @@ export function quotaChecks(r: CostReport): QuotaCheck[] {
   const { fleet, volumes: v, assumptions: a, design } = r;
   const driving = fleet.vehicles * a.peakDrivingShare;
   const parked = fleet.vehicles - driving;
-  const msgPerS = driving / fleet.batchSeconds + parked / 60;
-  const bytesPerS = (driving / fleet.batchSeconds) * v.driveMessageBytes + (parked / 60) * v.parkedMessageBytes;
+  const parkedEvery = 60 * Math.max(1, fleet.parkedBatchMinutes * a.parkedSamplesPerMinute) / a.parkedSamplesPerMinute; // s between parked messages
+  const msgPerS = driving / fleet.batchSeconds + parked / parkedEvery;
+  const bytesPerS = (driving / fleet.batchSeconds) * v.driveMessageBytes + (parked / parkedEvery) * v.parkedMessageBytes;
   const mibPerS = bytesPerS / 1024 ** 2;
   const out: QuotaCheck[] = [];
   const streamsReq = Math.ceil(msgPerS / FIREHOSE_REQUESTS_PER_S);
@@ -37,7 +38,7 @@ export function quotaChecks(r: CostReport): QuotaCheck[] {
     load: msgPerS,
     unit: 'requests/s',
     binds: msgPerS > FIREHOSE_REQUESTS_PER_S,
-    arithmetic: `${fmt(driving)} driving / ${fleet.batchSeconds} s + ${fmt(parked)} parked / 60 s = ${fmt(msgPerS)} messages/s; the IoT rule makes one Firehose call per message`,
+    arithmetic: `${fmt(driving)} driving / ${fleet.batchSeconds} s + ${fmt(parked)} parked / ${fmt(parkedEvery)} s = ${fmt(msgPerS)} messages/s; the IoT rule makes one Firehose call per message`,
     remedy: `${streamsReq} stream(s) at this envelope length (rules split by topic(2)), or longer envelopes (fewer requests/s), or a quota increase`,
   });
   out.push({
@@ -98,7 +99,7 @@ export function quotaChecks(r: CostReport): QuotaCheck[] {
     load: v.glueBilledSecondsPerRun,
     unit: 's per run',
     binds: v.glueBilledSecondsPerRun > (86400 / fleet.runsPerDay) * 0.5,
-    arithmetic: `${fmt(v.rowsPerGlueRun)} rows per run (the day so far, rebuilt whole) on ${dpus} × ${design.glueWorkerType} ≈ ${fmt(v.glueBilledSecondsPerRun)} s of a ${fmt(86400 / fleet.runsPerDay)} s slot`,
+    arithmetic: `${fmt(v.rowsPerGlueRun)} rows per run (D-2, D-1 and today so far: the job rebuilds D-1..D+1 from their neighbours) on ${dpus} × ${design.glueWorkerType} ≈ ${fmt(v.glueBilledSecondsPerRun)} s of a ${fmt(86400 / fleet.runsPerDay)} s slot`,
     remedy: 'more or larger workers (glueWorkers per stage), or incremental merge (Iceberg MERGE) instead of rebuilding the day',
   });
   const peakQueries = a.analysts * 2;

@@ -1,5 +1,5 @@
 import { contractValidator } from '../contract/validator';
-import { generateMessages, MAX_SAMPLES_PER_ENVELOPE, type SimMessage } from './fleet';
+import { generateMessages, idPrefixProblem, MAX_SAMPLES_PER_ENVELOPE, type SimMessage } from './fleet';
 import type { SimSample } from './vehicle';
 
 const start = Date.UTC(2026, 2, 2, 7, 0);
@@ -121,4 +121,28 @@ test('vehicles drive about driveHoursPerDay hours a day (the benchmark and demo 
   expect(one).toBeGreaterThan(0.5);
   expect(one).toBeLessThan(1.5);
   expect(drivenHoursPerDay(3) / one).toBeGreaterThan(2);
+});
+
+test('parked batching (the device contract): the same samples in far fewer parked messages, none later than 10 min', () => {
+  const alone = [...generateMessages({ ...opts, parkedBatchMs: 0 })];
+  const samplesOf = (ms: SimMessage[]) => ms.flatMap((m) => ('samples' in m.payload ? m.payload.samples : [m.payload])).map((s) => `${s.ts}/${s.seq}`).sort();
+  expect(samplesOf(messages)).toEqual(samplesOf(alone));
+  const parkedOnly = (ms: SimMessage[]) => ms.filter((m) => 'samples' in m.payload && m.payload.samples.every((s) => !s.ignition));
+  const [batched, single] = [parkedOnly(messages), parkedOnly(alone)];
+  expect(single.every((m) => m.samples === 1)).toBe(true);
+  expect(batched.length).toBeLessThan(single.length / 5);
+  // a parked sample waits at most the window (plus the 1 s envelope window it was taken in)
+  for (const m of batched) for (const s of (m.payload as { samples: SimSample[] }).samples) expect(m.at - t(s)).toBeLessThanOrEqual(600_000 + 1000);
+});
+
+test('--id-prefix names the vehicles <prefix>0001..; the data stays that of the seed; ids must match the contract', () => {
+  const named = [...generateMessages({ ...opts, idPrefix: 'B-' })];
+  expect([...new Set(named.map((m) => m.vehicleId))].sort()).toEqual(['B-0001', 'B-0002', 'B-0003', 'B-0004']);
+  expect(named.every((m) => m.topic === `fleet/${m.vehicleId}/telemetry` && m.payload.vehicle_id === m.vehicleId)).toBe(true);
+  expect(JSON.stringify(named).replaceAll('B-0', 'V0')).toBe(JSON.stringify(messages));
+  expect(idPrefixProblem('V', 100_000)).toBeNull();
+  expect(idPrefixProblem('fleet/1', 4)).toMatch(/"fleet\/10004" do not match the contract's vehicle_id pattern/);
+  expect(idPrefixProblem('x'.repeat(60), 4)).toBeNull(); // 64 characters
+  expect(idPrefixProblem('x'.repeat(61), 4)).toMatch(/at most 64/);
+  expect(() => [...generateMessages({ ...opts, idPrefix: 'a b' })]).toThrow(/id prefix "a b"/);
 });

@@ -1,5 +1,7 @@
+import { telemetrySchema } from '../contract/columns';
 import { telemetryTopic } from '../ingest/rule';
 import { Rng } from './prng';
+import { ParkedEnvelope, PARKED_BATCH_MS, type HeldSample } from './sampling-policy';
 import { Vehicle, type SimSample, type TimedSample } from './vehicle';
 
 export interface FleetOptions {
@@ -16,6 +18,10 @@ export interface FleetOptions {
   driveHoursPerDay?: number;
   /** Publish on the Basic Ingest topic of this rule instead of fleet/<id>/telemetry. */
   basicIngestRule?: string;
+  /** Parked samples wait this long in one envelope (the device contract, PARKED_BATCH_MS by default; 0 = each alone). */
+  parkedBatchMs?: number;
+  /** Vehicle ids are `<idPrefix>0001`, `<idPrefix>0002`, ... (default `V`). Names only: the seed decides the data. */
+  idPrefix?: string;
 }
 
 export interface SimMessage {
@@ -38,9 +44,24 @@ const CENTRES = [
   { lat: 51.2194, lon: 4.4025 },
 ];
 
-export const vehicleId = (i: number) => `V${String(i + 1).padStart(4, '0')}`;
+export const DEFAULT_ID_PREFIX = 'V';
+export const vehicleId = (i: number, prefix = DEFAULT_ID_PREFIX) => `${prefix}${String(i + 1).padStart(4, '0')}`;
+
+/** The contract's vehicle_id pattern (lib/contract/telemetry.v1.schema.json). */
+const VEHICLE_ID_PATTERN = telemetrySchema.$defs.sample.properties.vehicle_id.pattern;
+
+/** Why a fleet of `vehicles` cannot use ids with this prefix (its last id breaks the contract's pattern), or null. */
+export function idPrefixProblem(prefix: string, vehicles: number): string | null {
+  const last = vehicleId(Math.max(vehicles, 1) - 1, prefix);
+  return new RegExp(VEHICLE_ID_PATTERN).test(last)
+    ? null
+    : `vehicle ids like ${JSON.stringify(last)} do not match the contract's vehicle_id pattern ${VEHICLE_ID_PATTERN} (letters, digits, _ and -, at most 64)`;
+}
 
 export function createFleet(o: FleetOptions): Vehicle[] {
+  const prefix = o.idPrefix ?? DEFAULT_ID_PREFIX;
+  const problem = idPrefixProblem(prefix, o.vehicles);
+  if (problem) throw new Error(`id prefix ${JSON.stringify(prefix)}: ${problem}`);
   const seed = o.seed ?? 1;
   const hz = o.hz ?? 10;
   const fleetRng = Rng.derive(seed, 'fleet');
@@ -50,7 +71,7 @@ export function createFleet(o: FleetOptions): Vehicle[] {
   if (o.vehicles >= 3 && drainers.size === 0) drainers.add(fleetRng.int(0, o.vehicles - 1));
   return Array.from({ length: o.vehicles }, (_, i) =>
     new Vehicle({
-      id: vehicleId(i),
+      id: vehicleId(i, prefix),
       rng: Rng.derive(seed, vehicleId(i)),
       start: o.start,
       durationMs: o.durationMs,
@@ -64,8 +85,9 @@ export function createFleet(o: FleetOptions): Vehicle[] {
 
 /**
  * The fleet as an ordered stream of MQTT messages (virtual time, deterministic for a seed).
- * Windows of `batchMs` (1 s when unbatched): per window, one envelope per vehicle that sampled,
- * or every sample as its own message in time order.
+ * Windows of `batchMs` (1 s when unbatched): per window, one envelope per vehicle that sampled while driving, parked
+ * samples held by the device's ParkedEnvelope (sent every `parkedBatchMs`, or at once on ignition-on or a low
+ * battery); or, unbatched, every sample as its own message in time order.
  */
 export function* generateMessages(o: FleetOptions): Generator<SimMessage> {
   if (!(o.vehicles >= 1) || !(o.durationMs > 0)) throw new Error('need at least one vehicle and a positive duration');
@@ -73,15 +95,28 @@ export function* generateMessages(o: FleetOptions): Generator<SimMessage> {
   const batchMs = o.batchMs ?? 1000;
   const windowMs = batchMs > 0 ? batchMs : 1000;
   const end = o.start + o.durationMs;
+  const parked = fleet.map(() => new ParkedEnvelope<HeldSample & TimedSample>(o.parkedBatchMs ?? PARKED_BATCH_MS));
+  const envelopes = function* (v: Vehicle, list: readonly TimedSample[], at: number): Generator<SimMessage> {
+    for (let i = 0; i < list.length; i += MAX_SAMPLES_PER_ENVELOPE) {
+      const chunk = list.slice(i, i + MAX_SAMPLES_PER_ENVELOPE);
+      yield { topic: telemetryTopic(v.id, o.basicIngestRule), payload: { vehicle_id: v.id, samples: chunk.map((s) => s.sample) }, vehicleId: v.id, samples: chunk.length, at: Math.max(at, chunk[chunk.length - 1]!.t) };
+    }
+  };
   for (let w = o.start; w < end; w += windowMs) {
     const until = Math.min(w + windowMs, end);
     if (batchMs > 0) {
-      for (const v of fleet) {
-        const taken = v.advanceTo(until);
-        for (let i = 0; i < taken.length; i += MAX_SAMPLES_PER_ENVELOPE) {
-          const chunk = taken.slice(i, i + MAX_SAMPLES_PER_ENVELOPE);
-          yield { topic: telemetryTopic(v.id, o.basicIngestRule), payload: { vehicle_id: v.id, samples: chunk.map((s) => s.sample) }, vehicleId: v.id, samples: chunk.length, at: chunk[chunk.length - 1]!.t };
+      for (const [k, v] of fleet.entries()) {
+        const envelope = parked[k]!;
+        const now: TimedSample[] = [];
+        const out: SimMessage[] = [];
+        for (const s of v.advanceTo(until)) {
+          const r = envelope.add({ ...s, ignition: s.sample.ignition, batteryV: s.sample.battery_v });
+          out.push(...envelopes(v, r.flush, s.t));
+          if (r.now) now.push(s);
         }
+        // the device sends a full parked envelope at the end of the window (and what it holds when the run ends)
+        out.push(...envelopes(v, envelope.due(until), until - 1), ...envelopes(v, until === end ? envelope.take() : [], until - 1), ...envelopes(v, now, 0));
+        yield* out.sort((a, b) => a.at - b.at);
       }
     } else {
       const all: Array<TimedSample & { v: number }> = [];

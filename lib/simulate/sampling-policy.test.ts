@@ -1,4 +1,5 @@
-import { SamplingPolicy } from './sampling-policy';
+import { describe, expect, test } from '@jest/globals';
+import { ParkedEnvelope, PARKED_BATCH_MS, SamplingPolicy } from './sampling-policy';
 
 /** Drive the policy at a fixed tick and return the times it sampled. */
 function run(policy: SamplingPolicy, from: number, to: number, tick: number, state: (t: number) => { ignition: boolean; battery: number }): number[] {
@@ -58,4 +59,42 @@ test('switching off with a low battery sends the ignition-change sample and cuts
   p.observe(0, true, 12.0);
   expect(p.observe(50, false, 11.4)).toBe(true);
   expect(p.observe(60_050, false, 11.4)).toBe(false);
+});
+
+describe('ParkedEnvelope: parked samples go out together every 10 minutes', () => {
+  const off = (t: number, batteryV = 12.4) => ({ t, ignition: false, batteryV });
+  const on = (t: number) => ({ t, ignition: true, batteryV: 14.2 });
+
+  test('the recommended window is 10 minutes: ten 1/min samples in one envelope', () => {
+    expect(PARKED_BATCH_MS).toBe(600_000);
+    const e = new ParkedEnvelope();
+    const sent: number[][] = [];
+    for (let m = 0; m < 30; m++) {
+      const r = e.add(off(m * 60_000));
+      expect(r).toEqual({ flush: [], now: false });
+      const due = e.due(m * 60_000 + 1000);
+      if (due.length) sent.push(due.map((s) => s.t / 60_000));
+    }
+    expect(sent).toEqual([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]]);
+    expect(e.size).toBe(8);
+  });
+
+  test('ignition on sends what is held at once, and the on-sample itself goes out with the driving envelope', () => {
+    const e = new ParkedEnvelope();
+    e.add(off(0));
+    e.add(off(60_000));
+    expect(e.add(on(90_000))).toEqual({ flush: [off(0), off(60_000)], now: true });
+    expect(e.size).toBe(0);
+  });
+
+  test('a sample below the 11.5 V cut-off is sent at once with what is held (the device goes silent after it)', () => {
+    const e = new ParkedEnvelope();
+    e.add(off(0, 11.6));
+    expect(e.add(off(60_000, 11.49))).toEqual({ flush: [off(0, 11.6), off(60_000, 11.49)], now: false });
+  });
+
+  test('a window of 0 sends every parked sample alone; a negative window is refused', () => {
+    expect(new ParkedEnvelope(0).add(off(0))).toEqual({ flush: [off(0)], now: false });
+    expect(() => new ParkedEnvelope(-1)).toThrow('>= 0');
+  });
 });

@@ -30,6 +30,7 @@ describe('runFeatures: known answers on hand-built silver', () => {
   const daily: Record<string, Row[]> = {};
   const battery: Record<string, Row[]> = {};
   const dtc: Record<string, Row[]> = {};
+  const tripsPublic: Record<string, Row[]> = {};
 
   beforeAll(async () => {
     lake = await mkdtemp(path.join(tmpdir(), 'fleetlake-features-'));
@@ -41,6 +42,7 @@ describe('runFeatures: known answers on hand-built silver', () => {
       daily[d] = await readTable(lake, 'gold', 'vehicle_daily', d);
       battery[d] = await readTable(lake, 'gold', 'battery_events', d);
       dtc[d] = await readTable(lake, 'gold', 'dtc_events', d);
+      tripsPublic[d] = await readTable(lake, 'gold', 'trips_public', d);
     }
   });
   afterAll(async () => rm(lake, { recursive: true, force: true }));
@@ -48,7 +50,7 @@ describe('runFeatures: known answers on hand-built silver', () => {
   it('reports dates and row counts', () => {
     expect(result.dates).toEqual([fx.D1, fx.D2]);
     // silver: 710 (V1) + 401 (V2) + 241 (V3) + 721 (V4) + 4 (V5)
-    expect(result.rows).toEqual({ telemetry: 2077, trips: 4, battery_events: 1, dtc_events: 3, vehicle_daily: 7 });
+    expect(result.rows).toEqual({ telemetry: 2077, trips: 4, battery_events: 1, dtc_events: 3, vehicle_daily: 7, trips_public: 4 });
     expect(result.seconds).toBeGreaterThan(0);
   });
 
@@ -117,6 +119,14 @@ describe('runFeatures: known answers on hand-built silver', () => {
     expect(num(e.drain_v_per_h)).toBeCloseTo(1.2 / 12, 9);
   });
 
+  it('trips_public (own prefix): the trips rows and values, without the exact coordinates', () => {
+    for (const d of [fx.D1, fx.D2]) {
+      const expected = trips[d]!.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !/^(start|end)_(lat|lon)$/.test(k))));
+      expect(tripsPublic[d]).toEqual(expected);
+    }
+    expect(tripsPublic[fx.D1]!.map((r) => r.start_geohash6)).toEqual(['u281z7', null, null, 'u33dc0']);
+  });
+
   it('DTCs: one row per vehicle, code and day', () => {
     expect(dtc[fx.D1]!.map((r) => [r.vehicle_id, r.code, r.first_seen_ts, r.last_seen_ts, num(r.samples)])).toEqual([
       ['V5', 'P0300', '2026-03-01 10:00:00', '2026-03-01 10:00:00', 1],
@@ -139,23 +149,32 @@ describe('runFeatures: known answers on hand-built silver', () => {
       min_battery_v: num(r.min_battery_v), min_battery_v_off: r.min_battery_v_off === null ? null : num(r.min_battery_v_off),
       low_voltage_events: num(r.low_voltage_events), dtc_count: num(r.dtc_count),
     });
-    // V1: 661 on-seconds x 10 + 49 off-minutes
-    expect(pick(d1.V1!)).toEqual({ trip_count: 1, drive_s: 660, idle_s: 60, harsh_brake_count: 2, harsh_accel_count: 1, samples_received: 710, samples_expected: 6659, min_battery_v: 12.6, min_battery_v_off: 12.6, low_voltage_events: 0, dtc_count: 0 });
+    // samples_expected follows the sampling policy (10 Hz on, 1/min off; docs/features.md). The end of the data as D1
+    // and D2 see it is V4's last sample, D2 06:00; a vehicle silent before that expects samples until midnight, or on
+    // D2 until 05:50 (06:00 less the 10-minute parked batching window).
+    // V1: itself 1 + 660 one-second on-intervals x 10 + 08:11 -> 08:12 (ignition turns off: 600 on-samples due, the
+    //   last being the change) + 48 off-minutes + silent parked from 09:00 to midnight (899 due) = 8148
+    expect(pick(d1.V1!)).toEqual({ trip_count: 1, drive_s: 660, idle_s: 60, harsh_brake_count: 2, harsh_accel_count: 1, samples_received: 710, samples_expected: 8148, min_battery_v: 12.6, min_battery_v_off: 12.6, low_voltage_events: 0, dtc_count: 0 });
     expect(num(d1.V1!.distance_km)).toBeCloseTo(10, 6);
     expect(num(d1.V1!.harsh_per_100km)).toBeCloseTo(30, 4);
-    expect(num(d1.V1!.completeness)).toBeCloseTo(710 / 6659, 12);
-    expect(pick(d1.V2!)).toEqual({ trip_count: 2, drive_s: 698, idle_s: 0, harsh_brake_count: 1, harsh_accel_count: 1, samples_received: 401, samples_expected: 4010, min_battery_v: 14, min_battery_v_off: null, low_voltage_events: 0, dtc_count: 0 });
+    expect(num(d1.V1!.completeness)).toBeCloseTo(710 / 8148, 12);
+    // V2 sends at 1 Hz with ignition on from 12:00:00 and falls silent at 12:16:39 without turning the ignition off:
+    //   10 Hz is due from 12:00:00 to midnight, 12 h x 36,000 = 432,000
+    expect(pick(d1.V2!)).toEqual({ trip_count: 2, drive_s: 698, idle_s: 0, harsh_brake_count: 1, harsh_accel_count: 1, samples_received: 401, samples_expected: 432_000, min_battery_v: 14, min_battery_v_off: null, low_voltage_events: 0, dtc_count: 0 });
     expect(d1.V2!.harsh_per_100km).toBeNull(); // no distance
-    expect(num(d1.V2!.completeness)).toBeCloseTo(0.1, 12);
-    // V3: 120 samples before midnight, 121 after; its trip counts on D1
+    expect(num(d1.V2!.completeness)).toBeCloseTo(401 / 432_000, 12);
+    // V3: 120 samples before midnight, 121 after; its trip counts on D1. D1: 23:58:00-23:59:59.9 at 10 Hz = 1200 (the
+    //   23:59:59 -> 00:00:00 second gives 9 to D1, its last sample to D2). D2: 00:00:00 to 05:50 at 10 Hz = 210,000
     expect(pick(d1.V3!)).toMatchObject({ trip_count: 1, drive_s: 240, samples_received: 120, samples_expected: 1200 });
-    expect(pick(d2.V3!)).toMatchObject({ trip_count: 0, drive_s: 0, samples_received: 121, samples_expected: 1210 });
+    expect(pick(d2.V3!)).toMatchObject({ trip_count: 0, drive_s: 0, samples_received: 121, samples_expected: 210_000 });
     expect(num(d2.V3!.distance_km)).toBe(0);
-    // V4: 360 off-minutes on D1 (18:00-23:59), 361 on D2 (00:00-06:00); the event counts on D2
+    // V4: 360 off-minutes on D1 (18:00-23:59), 361 on D2 (00:00-06:00); below 11.5 V from 03:01 the policy expects
+    //   nothing more, so its silence after 06:00 is explained. The event counts on D2
     expect(pick(d1.V4!)).toEqual({ trip_count: 0, drive_s: 0, idle_s: 0, harsh_brake_count: 0, harsh_accel_count: 0, samples_received: 360, samples_expected: 360, min_battery_v: 11.802, min_battery_v_off: 11.802, low_voltage_events: 0, dtc_count: 0 });
     expect(pick(d2.V4!)).toMatchObject({ samples_received: 361, samples_expected: 361, min_battery_v: 11.2, min_battery_v_off: 11.2, low_voltage_events: 1 });
     expect(num(d2.V4!.completeness)).toBe(1);
-    expect(pick(d1.V5!)).toMatchObject({ samples_received: 4, samples_expected: 4, dtc_count: 3, min_battery_v: 12.5 });
+    // V5: 10:00-10:03 parked at 12.5 V, then silent: 4 + 836 minutes due until midnight
+    expect(pick(d1.V5!)).toMatchObject({ samples_received: 4, samples_expected: 840, dtc_count: 3, min_battery_v: 12.5 });
   });
 
   it('silver telemetry is written for the run dates, sorted by (vehicle_id, ts)', async () => {
@@ -178,6 +197,68 @@ describe('runFeatures: known answers on hand-built silver', () => {
       expect(e!.off_start_ts).toBe('2026-03-01 18:00:00');
     } finally {
       await rm(other, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('runFeatures: trip figures and completeness under GPS noise, gaps and silences (issue 19)', () => {
+  let lake: string;
+  const trips: Row[] = [];
+  const daily: Record<string, Row> = {};
+
+  beforeAll(async () => {
+    lake = await mkdtemp(path.join(tmpdir(), 'fleetlake-noise-'));
+    await fx.writeParts(lake, 'part-a', [...fx.noisyGapDrive(), ...fx.silentParked(), ...fx.cutOffSilence(), ...fx.silentOvernight(), ...fx.silentTwoDays()]);
+    await runFeatures({ lake, dates: [fx.D1, fx.D2] });
+    trips.push(...(await readTable(lake, 'gold', 'trips', fx.D1)));
+    for (const d of [fx.D1, fx.D2]) for (const r of await readTable(lake, 'gold', 'vehicle_daily', d)) daily[`${r.vehicle_id as string} ${d}`] = r;
+  });
+  afterAll(async () => rm(lake, { recursive: true, force: true }));
+
+  it('noisy 10 Hz GPS and a gap: distance, average and idle by hand (fixture V6)', () => {
+    expect(trips).toHaveLength(1);
+    const t = trips[0]!;
+    expect([t.start_ts, t.end_ts, num(t.samples), num(t.duration_s), num(t.max_speed_kmh)]).toEqual(['2026-03-01 14:00:00', '2026-03-01 14:03:40', 1002, 220, 36]);
+    // Fixes are thinned to the first of each 5 s. Standing (k 0..300, 2100..2200): the 6 m east-west flips count 0, as
+    // the speeds (0 km/h) allow no movement. Driving: 12 chords of sqrt(50^2 + 6^2) = 50.36 m, each capped at what
+    // 36 km/h allows in 5 s, 50 m: 600 m. The gap: 1.5 km straight north in 120 s (45 km/h) is more than the trip's top
+    // speed allows, 36 km/h x 120 s = 1.2 km. Total 1.8 km; chords between all fixes (the SQL before this rule) gave
+    // 2.410 km, an average of 39.4 km/h against a top speed of 36.
+    expect(num(t.distance_km)).toBe(1.8);
+    expect(num(t.avg_speed_kmh)).toBeCloseTo(1.8 / (220 / 3600), 9); // 29.45 km/h
+    // standing k 0..300 (30.1 s) + k 2100..2199 (10 s); the 120 s gap after k 900 is not idle (its speed is unknown)
+    expect(num(t.idle_s)).toBe(40.1);
+    expect([num(t.harsh_brake_count), num(t.harsh_accel_count)]).toEqual([0, 0]);
+    expect(t.start_geohash6).toBe(fx.geohash(num(t.start_lat), num(t.start_lon)));
+  });
+
+  it('completeness by hand: an unexplained silence is missing, the cut-off explains one, the day edges', () => {
+    const pick = (key: string) => [num(daily[key]!.samples_received), num(daily[key]!.samples_expected), num(daily[key]!.completeness)];
+    // V6: itself + 900 intervals of 0.1 s + the 120 s gap at 10 Hz (1200) + 100 + the ignition-off sample + parked
+    // from 14:03:40.1 to midnight (596 due) = 2798
+    expect(pick(`V6 ${fx.D1}`)).toEqual([1003, 2798, 1003 / 2798]);
+    // V7: silent 08:00-16:00 while parked above the cut-off: 1440 minutes due, 960 received (was 960 of 960)
+    expect(pick(`V7 ${fx.D1}`)).toEqual([960, 1440, 2 / 3]);
+    expect(pick(`V7 ${fx.D2}`)).toEqual([60, 60, 1]);
+    // V8: silent after an ignition-off sample below 11.5 V: the policy sends nothing more, so nothing is missing
+    expect(pick(`V8 ${fx.D1}`)).toEqual([242, 242, 1]);
+    // V9: silent from 10:00 D1 to 00:00 D2. D1: 241 + 839 minutes due until midnight. D2: 31 received; the end of the
+    // data is V7's 00:59, so samples are due until 00:49 (less the 10-minute parked batching window): 18 more
+    expect(pick(`V9 ${fx.D1}`)).toEqual([241, 1080, 241 / 1080]);
+    expect(pick(`V9 ${fx.D2}`)).toEqual([31, 49, 31 / 49]);
+    // V10: its predecessor is two days back (D1 - 1), outside what D2 sees: D2 starts at its first sample, 00:20;
+    // 11 received + 18 due until 00:49
+    expect(pick(`V10 ${fx.D2}`)).toEqual([11, 29, 11 / 29]);
+  });
+
+  it('a day sees its neighbours only: D2 alone (input D1..D3) gives the rows D1 and D2 together (input from D1 - 1) give', async () => {
+    const alone = await mkdtemp(path.join(tmpdir(), 'fleetlake-noise-'));
+    try {
+      await fx.writeParts(alone, 'part-a', [...fx.noisyGapDrive(), ...fx.silentParked(), ...fx.cutOffSilence(), ...fx.silentOvernight(), ...fx.silentTwoDays()]);
+      await runFeatures({ lake: alone, dates: [fx.D2] });
+      expect(await readTable(alone, 'gold', 'vehicle_daily', fx.D2)).toEqual(await readTable(lake, 'gold', 'vehicle_daily', fx.D2));
+    } finally {
+      await rm(alone, { recursive: true, force: true });
     }
   });
 });
@@ -228,7 +309,7 @@ describe('runFeatures: idempotent, partition-scoped overwrite', () => {
       await runFeatures({ lake, dates: [fx.D1, fx.D2] });
       const first = await snapshot(lake);
       const goldD1 = Object.keys(first).filter((k) => k.startsWith('gold/') && k.includes(`dt=${fx.D1}`));
-      expect(goldD1.sort()).toEqual(['dtc_events', 'trips', 'vehicle_daily'].map((t) => `gold/${t}/dt=${fx.D1}/${PART_FILE}`));
+      expect(goldD1.sort()).toEqual(['dtc_events', 'trips', 'trips_public', 'vehicle_daily'].map((t) => `gold/${t}/dt=${fx.D1}/${PART_FILE}`));
 
       await runFeatures({ lake, dates: [fx.D1, fx.D2] });
       expect(await snapshot(lake)).toEqual(first);

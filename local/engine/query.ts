@@ -10,60 +10,65 @@ import {
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
   SQLNULL,
+  StatementType,
   TIMESTAMP,
   VARCHAR,
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CATALOG_TABLES, type CatalogTable } from '../../lib/catalog/tables';
 import { parseLiteral } from '../../lib/query/literals';
 import { integerCell, QueryError, type Cell, type QueryEngine, type QueryResult } from '../../lib/query/port';
 import { openDuckDb, type LocalDb } from './duckdb';
+import { renderHiveType, type TypeSpelling } from '../../lib/catalog/hive-type';
 
 /**
  * The local query engine: DuckDB with one view per catalog table (same names and columns as the Glue
  * catalog) over the lake's Parquet, hive-partitioned by dt, plus the Trino compatibility macros
  * (trino-compat.sql). The same SQL files run here and on Athena.
+ *
+ * Read-only and sandboxed (`fleetlake query`): each view reads committed partitions only (`<table>/dt=*` folders,
+ * so the features runner's staging is never seen); after the views are made, DuckDB may touch no file outside the
+ * table folders (enable_external_access = false, allowed_directories) and the settings are locked; and only
+ * SELECT / EXPLAIN statements run (COPY, ATTACH, INSTALL, LOAD, CREATE, SET, PRAGMA … are refused).
  */
 const TRINO_COMPAT_SQL = readFileSync(path.join(import.meta.dirname, 'trino-compat.sql'), 'utf8');
 
+/** DuckDB's spelling of the Glue/Hive types (one parser: lib/catalog/hive-type.ts). */
+const DUCKDB_TYPES: TypeSpelling = {
+  scalars: { string: 'VARCHAR', timestamp: 'TIMESTAMP', double: 'DOUBLE', bigint: 'BIGINT', boolean: 'BOOLEAN', date: 'DATE', int: 'INTEGER' },
+  array: (inner) => `${inner}[]`,
+  struct: (fields) => `STRUCT(${fields.map((f) => `"${f.name}" ${f.type}`).join(', ')})`,
+};
+
 /** Glue/Hive type → DuckDB type (handles array<...> and struct<...>). */
 export function duckdbTypeOf(hive: string): string {
-  const t = hive.trim();
-  const arr = /^array<(.+)>$/s.exec(t);
-  if (arr) return `${duckdbTypeOf(arr[1] as string)}[]`;
-  const struct = /^struct<(.+)>$/s.exec(t);
-  if (struct) return `STRUCT(${splitTopLevel(struct[1] as string).map((f) => { const i = f.indexOf(':'); return `"${f.slice(0, i)}" ${duckdbTypeOf(f.slice(i + 1))}`; }).join(', ')})`;
-  const simple: Record<string, string> = { string: 'VARCHAR', timestamp: 'TIMESTAMP', double: 'DOUBLE', bigint: 'BIGINT', boolean: 'BOOLEAN', date: 'DATE', int: 'INTEGER' };
-  const d = simple[t];
-  if (!d) throw new Error(`no DuckDB type for Glue type ${hive}`);
-  return d;
-}
-
-function splitTopLevel(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '<') depth++;
-    else if (s[i] === '>') depth--;
-    else if (s[i] === ',' && depth === 0) {
-      out.push(s.slice(start, i));
-      start = i + 1;
-    }
-  }
-  out.push(s.slice(start));
-  return out;
+  return renderHiveType(hive, DUCKDB_TYPES);
 }
 
 const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-function hasFiles(dir: string, suffix: string): boolean {
-  if (!existsSync(dir)) return false;
-  return (readdirSync(dir, { recursive: true }) as string[]).some((f) => f.endsWith(suffix));
+/** `dt=*` (or `year=*`, `month=*`, …): the partition folders of a table, as its view's glob names them. */
+const partitionGlob = (t: CatalogTable) => t.partitionKeys.map((k) => `${k.name}=*`);
+const tableDir = (lake: string, t: CatalogTable) => path.join(lake, t.bucket, t.prefix);
+
+/** True when a committed partition of the table holds a data file (staging and temp names do not count). */
+function hasFiles(dir: string, levels: readonly string[], suffix: string): boolean {
+  const entries = (d: string) => {
+    try {
+      return readdirSync(d, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+  };
+  const walk = (d: string, depth: number): boolean =>
+    depth === levels.length
+      ? entries(d).some((e) => e.isFile() && e.name.endsWith(suffix))
+      : entries(d).some((e) => e.isDirectory() && e.name.startsWith(levels[depth]!.slice(0, -1)) && walk(path.join(d, e.name), depth + 1));
+  return walk(dir, 0);
 }
 
 async function describeColumns(db: LocalDb, source: string): Promise<Set<string>> {
@@ -76,10 +81,10 @@ async function viewSql(db: LocalDb, lake: string, t: CatalogTable): Promise<stri
   const all = [...t.columns, ...t.partitionKeys];
   const typed = (have: Set<string>) =>
     all.map((c) => `${have.has(c.name) ? `CAST(${q(c.name)} AS ${duckdbTypeOf(c.type)})` : `CAST(NULL AS ${duckdbTypeOf(c.type)})`} AS ${q(c.name)}`).join(', ');
-  const dir = path.join(lake, t.bucket, t.prefix);
+  const dir = tableDir(lake, t);
   const suffix = t.format === 'parquet' ? '.parquet' : '.gz';
-  if (!hasFiles(dir, suffix)) return `SELECT ${typed(new Set())} WHERE false`;
-  const glob = lit(path.join(dir, '**', `*${suffix}`));
+  if (!hasFiles(dir, partitionGlob(t), suffix)) return `SELECT ${typed(new Set())} WHERE false`;
+  const glob = lit(path.join(dir, ...partitionGlob(t), `*${suffix}`));
   let source: string;
   if (t.format === 'parquet') {
     source = `read_parquet(${glob}, hive_partitioning = true, hive_types = {'dt': 'DATE'}, union_by_name = true)`;
@@ -202,36 +207,71 @@ export interface LocalQueryEngine extends QueryEngine {
   views: Map<string, string>;
 }
 
+/** Statement kinds a read-only session runs; everything else (COPY, ATTACH, INSTALL, LOAD, CREATE, SET…) is refused. */
+const READ_ONLY = new Set<StatementType>([StatementType.SELECT, StatementType.EXPLAIN]);
+
+/** After the views exist: no file outside the table folders, no settings changes (DuckDB keeps its own temp dir). */
+async function lockDown(db: LocalDb, lake: string): Promise<void> {
+  const dirs = [...new Set(CATALOG_TABLES.map((t) => `${tableDir(lake, t)}${path.sep}`))];
+  await db.conn.run(`SET allowed_directories = [${dirs.map(lit).join(', ')}]`);
+  await db.conn.run('SET enable_external_access = false');
+  await db.conn.run('SET lock_configuration = true');
+}
+
+/** DuckDB's errors for the sandbox, reworded: which rule the statement broke, in one line. */
+function sandboxMessage(message: string, lake: string): string | null {
+  const file = /Cannot access (?:file|directory) "([^"]*)"/.exec(message)?.[1];
+  if (file !== undefined) return `fleetlake query reads only the lake's tables (under ${lake}); ${JSON.stringify(file)} is outside them`;
+  if (/external extensions is disabled|configuration has been locked/.test(message)) return `fleetlake query is read-only: ${oneLine(message)}`;
+  return null;
+}
+
+/** A file listed by a view's glob that a concurrent run swapped or dropped before DuckDB opened it. */
+const VANISHED = /No such file or directory|No files found that match the pattern/i;
+const QUERY_ATTEMPTS = 3;
+
 export async function openLocalQueryEngine(options: { lake: string; threads?: number }): Promise<LocalQueryEngine> {
   const db = await openDuckDb(options.threads ? { threads: options.threads } : {});
   const views = new Map<string, string>();
   try {
     await db.conn.run(TRINO_COMPAT_SQL);
     for (const t of CATALOG_TABLES) {
-      const sql = t.subsetOf ? `SELECT ${[...t.columns, ...t.partitionKeys].map((c) => q(c.name)).join(', ')} FROM ${q(t.subsetOf)}` : await viewSql(db, options.lake, t);
+      const sql = await viewSql(db, options.lake, t);
       await db.conn.run(`CREATE OR REPLACE VIEW ${q(t.name)} AS ${sql}`);
       views.set(t.name, sql);
     }
+    await lockDown(db, path.resolve(options.lake));
   } catch (err) {
     db.close();
     throw new Error(`opening the local query engine on ${options.lake}: ${oneLine((err as Error).message)}`, { cause: err });
   }
+  const run = async (sql: string, bound: ReturnType<typeof bindValue>[]) => {
+    const prepared = await db.conn.prepare(await rewriteDateParse(db, sql));
+    if (!READ_ONLY.has(prepared.statementType)) {
+      throw new QueryError(`fleetlake query is read-only: ${StatementType[prepared.statementType]} statements are not allowed (SELECT, WITH … SELECT and EXPLAIN are)`);
+    }
+    if (prepared.parameterCount !== bound.length) {
+      throw new QueryError(`the query has ${prepared.parameterCount} ? parameter(s) but ${bound.length} --param value(s) were given`);
+    }
+    if (bound.length) prepared.bind(bound.map((b) => b.value), bound.map((b) => b.type));
+    return prepared.runAndReadAll();
+  };
   return {
     db,
     views,
     async query(sql: string, params: readonly string[] = []): Promise<QueryResult> {
       const bound = params.map(bindValue);
       let reader;
-      try {
-        const prepared = await db.conn.prepare(await rewriteDateParse(db, sql));
-        if (prepared.parameterCount !== bound.length) {
-          throw new QueryError(`the query has ${prepared.parameterCount} ? parameter(s) but ${bound.length} --param value(s) were given`);
+      for (let attempt = 1; !reader; attempt++) {
+        try {
+          reader = await run(sql, bound);
+        } catch (err) {
+          if (err instanceof QueryError) throw err;
+          const message = (err as Error).message;
+          // A run replaced or dropped a partition between the glob and the open: the next attempt lists again.
+          if (VANISHED.test(message) && attempt < QUERY_ATTEMPTS) continue;
+          throw new QueryError(sandboxMessage(message, path.resolve(options.lake)) ?? oneLine(message), { cause: err });
         }
-        if (bound.length) prepared.bind(bound.map((b) => b.value), bound.map((b) => b.type));
-        reader = await prepared.runAndReadAll();
-      } catch (err) {
-        if (err instanceof QueryError) throw err;
-        throw new QueryError(oneLine((err as Error).message), { cause: err });
       }
       const names = reader.columnNames();
       const types = reader.columnTypes().map(String);
