@@ -62,3 +62,16 @@ test('rejects an event without bronze keys', async () => {
   await expect(invoke({ keys: ['../etc/passwd'] })).rejects.toThrow(/bronze keys/);
   await expect(invoke({})).rejects.toThrow(/bronze keys/);
 });
+
+test('a corrupt object beside a good one: the invocation succeeds and counts it; a read error fails it and names the object', async () => {
+  const bronze = new FsObjectStore(path.join(lake, 'bronze'));
+  const corrupt = MIXED_KEY.replace('mixed', 'truncated');
+  await bronze.put(corrupt, mixedObject().subarray(0, 40));
+  const { result, lines } = await invoke({ keys: [MIXED_KEY, corrupt] });
+  expect(result).toMatchObject({ totals: { samples: MIXED_EXPECTED.samples + 1, quarantined: MIXED_EXPECTED.quarantined + 1, quarantined_by_reason: { corrupt_object: 1 } } });
+  const reasons = lines.filter((l) => l.Reason === 'corrupt_object');
+  expect(reasons).toMatchObject([{ SamplesQuarantined: 1 }]);
+
+  const missing = MIXED_KEY.replace('mixed', 'missing');
+  await expect(invoke({ keys: [MIXED_KEY, missing] })).rejects.toMatchObject({ name: 'BronzeReadError', message: expect.stringContaining(`cannot read bronze object ${bronze.location}/${missing}`) });
+});

@@ -36,7 +36,7 @@ function record(stats: ObjectStats): void {
   metrics.addMetric('DuplicatesDropped', MetricUnit.Count, stats.duplicates);
   metrics.addMetric('BytesRead', MetricUnit.Bytes, stats.bytes_read);
   metrics.addMetric('ArrivalLagSeconds', MetricUnit.Seconds, stats.arrival_lag_max_s);
-  // Reason is a bounded dimension (the 12 codes); vehicle ids never become dimensions.
+  // Reason is a bounded dimension (the contract's reason codes, lib/clean/reasons.ts); vehicle ids never become dimensions.
   for (const [reason, n] of Object.entries(stats.quarantined_by_reason)) {
     metrics.singleMetric().addDimension('Reason', reason).addMetric('SamplesQuarantined', MetricUnit.Count, n);
   }

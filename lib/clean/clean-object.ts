@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { QUARANTINE_COLUMNS, SILVER_TELEMETRY_COLUMNS, CONTRACT_COLUMNS } from '../contract/columns';
 import type { ObjectStore } from '../store';
-import { gzipLines } from './lines';
+import { gzipLines, UndecodableObjectError } from './lines';
 import { writeParquet, type WriterColumn } from './parquet';
 import type { Reason } from './reasons';
 import type { SilverRows } from './silver-rows';
@@ -67,12 +67,65 @@ export interface CleanObjectDeps {
   compress: Compress;
 }
 
+/**
+ * A bronze object could not be read (the store failed, not its bytes): the invocation fails so the Map's retry or a
+ * redrive reads it again. The message names the object; `cause` is the store's error.
+ */
+export class BronzeReadError extends Error {
+  override name = 'BronzeReadError';
+  constructor(location: string, key: string, cause: unknown) {
+    super(`cannot read bronze object ${location}/${key}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
+/**
+ * Reads the lines of one object into the reader. Undecodable bytes (truncated or damaged gzip, zero bytes, not gzip)
+ * become one `corrupt_object` record after the lines decoded before the damage; a read error throws BronzeReadError.
+ */
+async function readObject(key: string, bronze: ObjectStore, reader: BronzeReader): Promise<number> {
+  let source: ReturnType<typeof gzipLines>;
+  try {
+    source = gzipLines(await bronze.getStream(key));
+  } catch (err) {
+    throw new BronzeReadError(bronze.location, key, err);
+  }
+  const batches = source.batches[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<string[]>;
+    try {
+      next = await batches.next();
+    } catch (err) {
+      if (!(err instanceof UndecodableObjectError)) throw new BronzeReadError(bronze.location, key, err);
+      reader.addCorruptObject(`(object): not a complete gzip stream after ${source.bytesRead()} bytes (${err.code}: ${err.message})`, err.partial);
+      break;
+    }
+    if (next.done) break;
+    reader.addLines(next.value);
+  }
+  return source.bytesRead();
+}
+
 /** Cleans one bronze object into silver parts (per event date) and quarantine rows (per arrival date). */
 export async function cleanObject(key: string, deps: CleanObjectDeps): Promise<ObjectStats> {
+  try {
+    return await cleanOne(key, deps);
+  } catch (err) {
+    throw namingObject(key, err);
+  }
+}
+
+/** The error of a failed object, its message naming the object (a BronzeReadError already does); same name and cause. */
+function namingObject(key: string, err: unknown): Error {
+  if (err instanceof BronzeReadError) return err;
+  const e = new Error(`clean ${key}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  e.name = (err as Error)?.name ?? 'Error';
+  return e;
+}
+
+async function cleanOne(key: string, deps: CleanObjectDeps): Promise<ObjectStats> {
   const { settings } = deps;
   const reader = new BronzeReader({ maxLatenessDays: settings.maxLatenessDays, futureToleranceMs: settings.futureToleranceMs ?? 5 * 60_000 });
-  const source = gzipLines(await deps.bronze.getStream(key));
-  for await (const batch of source.batches) reader.addLines(batch);
+  const bytesRead = await readObject(key, deps.bronze, reader);
   const kept = dedupe(reader);
   const id = partId(key);
   const write = { key, id, deps, rowGroupSize: settings.rowGroupSize ?? 1 << 17 };
@@ -87,7 +140,7 @@ export async function cleanObject(key: string, deps: CleanObjectDeps): Promise<O
     duplicates: kept.duplicates,
     conflicts: kept.conflicts,
     unknown_fields: reader.unknown,
-    bytes_read: source.bytesRead(),
+    bytes_read: bytesRead,
     dates: [...kept.byDay.keys()].map((d) => isoDate(d * DAY_MS)),
     arrival_lag_max_s: Math.round(reader.lagMax) / 1000,
     outputs,

@@ -1,10 +1,11 @@
 import type { ObjectStore } from '../store';
 import { cleanObject, type CleanSettings, type CleanTotals, type ObjectStats } from './clean-object';
-import type { Reason } from './reasons';
+import { sumTotals } from './totals';
 import { zstdCompressor } from './zstd';
 
-export { cleanObject, partId, arrivalDateOfKey, MAX_PAYLOAD_BYTES, MAX_SAMPLES } from './clean-object';
+export { BronzeReadError, cleanObject, partId, arrivalDateOfKey, MAX_PAYLOAD_BYTES, MAX_SAMPLES } from './clean-object';
 export type { CleanSettings, CleanTotals, ObjectStats } from './clean-object';
+export { sumTotals } from './totals';
 export { REASONS, type Reason } from './reasons';
 
 /** zstd level of silver Parquet (chosen by measurement, docs/clean.md). */
@@ -42,18 +43,3 @@ export async function cleanObjects(keys: readonly string[], deps: CleanDeps): Pr
   return { objects, totals: sumTotals(objects), dates: [...new Set(objects.flatMap((o) => o.dates))].sort() };
 }
 
-export function sumTotals(objects: readonly ObjectStats[]): CleanTotals {
-  const t: CleanTotals = { lines: 0, samples: 0, valid: 0, quarantined: 0, quarantined_by_reason: {}, duplicates: 0, conflicts: 0, unknown_fields: 0, bytes_read: 0 };
-  for (const o of objects) {
-    t.lines += o.lines;
-    t.samples += o.samples;
-    t.valid += o.valid;
-    t.quarantined += o.quarantined;
-    t.duplicates += o.duplicates;
-    t.conflicts += o.conflicts;
-    t.unknown_fields += o.unknown_fields;
-    t.bytes_read += o.bytes_read;
-    for (const [r, n] of Object.entries(o.quarantined_by_reason)) t.quarantined_by_reason[r as Reason] = (t.quarantined_by_reason[r as Reason] ?? 0) + n;
-  }
-  return t;
-}

@@ -1,5 +1,6 @@
+import schema from '../contract/telemetry.v1.schema.json' with { type: 'json' };
 import { contractValidator } from '../contract/validator';
-import { REASONS, rejectionFromErrors, SCHEMA_REASON_PRIORITY } from './reasons';
+import { KEYWORD_REASON, REASON_DESCRIPTIONS, REASONS, rejectionFromErrors, SCHEMA_REASON_PRIORITY } from './reasons';
 
 const v = contractValidator().sample;
 const base = { vehicle_id: 'V1', ts: 1772359200000, ignition: true, battery_v: 12.6 };
@@ -17,7 +18,15 @@ test.each(
   ['ts of the wrong type', { ...base, ts: true }, 'wrong_type', 'ts: must be an ISO-8601 string'],
   ['fractional epoch ms', { ...base, ts: 1.5 }, 'wrong_type', 'ts: must be an ISO-8601 string'],
   ['battery above 30 V', { ...base, battery_v: 30.5 }, 'out_of_range', 'battery_v: must be <= 30'],
-  ['negative epoch ms', { ...base, ts: -5 }, 'out_of_range', 'ts: must be >= 0'],
+  ['negative epoch ms', { ...base, ts: -5 }, 'bad_timestamp', 'ts: must be >= 0 (epoch ms)'],
+  ['epoch ms past 9999-12-31', { ...base, ts: 100000000000000000 }, 'bad_timestamp', 'ts: must be <= 253402300799999 (epoch ms)'],
+  ['29 February of a common year', { ...base, ts: '2027-02-29T12:00:00Z' }, 'bad_timestamp', 'ts: 2027-02-29 is not a calendar date'],
+  ['30 February', { ...base, ts: '2026-02-30T08:00:00.000Z' }, 'bad_timestamp', 'ts: 2026-02-30 is not a calendar date'],
+  ['24:00:00', { ...base, ts: '2026-03-01T24:00:00Z' }, 'bad_timestamp', 'ts: 24:00:00 is not a time of day'],
+  ['month 13', { ...base, ts: '2026-13-01T10:00:00Z' }, 'bad_timestamp', 'ts: 2026-13-01 is not a calendar date'],
+  ['a zone offset of 25 h', { ...base, ts: '2026-03-01T10:00:00+25:00' }, 'bad_timestamp', 'ts: zone +25:00 is not an offset'],
+  ['year 0', { ...base, ts: '0000-03-01T10:00:00Z' }, 'bad_timestamp', 'ts: outside 0001-01-01T00:00:00Z'],
+  ['seq beyond 2^53 - 1', { ...base, seq: 2 ** 53 }, 'out_of_range', 'seq: must be <= 9007199254740991'],
   ['ts without a zone', { ...base, ts: '2026-03-01T10:00:00' }, 'bad_format', 'ts: must match format'],
   ['bad vehicle id', { ...base, vehicle_id: 'bad id!' }, 'bad_format', 'vehicle_id: must match pattern'],
   ['bad DTC', { ...base, dtc: ['P0301', 'X1'] }, 'bad_format', 'dtc.1: must match pattern'],
@@ -41,7 +50,17 @@ test('several errors: the reason follows the documented priority, detail lists t
   expect(r.detail).not.toContain('must be integer'); // the oneOf branch that did not apply is folded away
 });
 
-test('priority covers schema reasons; every reason code is listed once', () => {
-  expect(new Set(REASONS).size).toBe(12);
-  for (const r of SCHEMA_REASON_PRIORITY) expect(REASONS).toContain(r);
+test('a string ts not of the ISO form stays bad_format, and a bad timestamp outranks a value out of range', () => {
+  expect(reject({ ...base, ts: 'yesterday' })).toMatchObject({ reason: 'bad_format', detail: 'ts: must match format "iso-date-time-with-zone"' });
+  const r = reject({ ...base, ts: '2027-02-29T12:00:00Z', battery_v: 31 });
+  expect(r.reason).toBe('bad_timestamp');
+  expect(r.detail.split('; ').sort()).toEqual(['battery_v: must be <= 30', 'ts: 2027-02-29 is not a calendar date']);
+});
+
+test('the reason list is the contract\'s: every code once, each with a description, every mapped code in it', () => {
+  expect(REASONS).toEqual(Object.keys(schema['x-quarantine-reasons']));
+  expect(REASONS).toHaveLength(15);
+  expect(REASONS).toEqual(expect.arrayContaining(['bad_timestamp', 'too_deep', 'corrupt_object']));
+  for (const r of REASONS) expect(REASON_DESCRIPTIONS[r].length).toBeGreaterThan(20);
+  for (const r of [...SCHEMA_REASON_PRIORITY, ...Object.values(KEYWORD_REASON)]) expect(REASONS).toContain(r);
 });

@@ -1,27 +1,19 @@
-import type { ErrorObject } from '../contract/validator';
+import schema from '../contract/telemetry.v1.schema.json' with { type: 'json' };
+import { CONTRACT_COLUMNS } from '../contract/columns';
+import { hasIsoForm, isoProblem, type ErrorObject } from '../contract/validator';
 
-/** Stable quarantine reason codes (public: alarms, dashboards and the quarantine table use them). */
-export const REASONS = [
-  'invalid_json',
-  'missing_field',
-  'wrong_type',
-  'out_of_range',
-  'bad_format',
-  'lat_lon_pair',
-  'too_many_samples',
-  'payload_too_large',
-  'vehicle_mismatch',
-  'future_timestamp',
-  'stale_timestamp',
-  'conflict',
-] as const;
-export type Reason = (typeof REASONS)[number];
+/** What each reason means, from the contract (`x-quarantine-reasons`); docs/schema.md is generated from it. */
+export const REASON_DESCRIPTIONS = schema['x-quarantine-reasons'];
+
+/** Stable quarantine reason codes (public: alarms, dashboards and the quarantine table use them), in contract order. */
+export type Reason = keyof typeof REASON_DESCRIPTIONS;
+export const REASONS = Object.keys(REASON_DESCRIPTIONS) as readonly Reason[];
 
 /**
  * Schema reasons in priority order: a sample with several errors gets the first reason that
  * applies (a missing field explains more than a bad value), while `detail` lists every error.
  */
-export const SCHEMA_REASON_PRIORITY: readonly Reason[] = ['missing_field', 'wrong_type', 'out_of_range', 'bad_format', 'lat_lon_pair', 'too_many_samples'];
+export const SCHEMA_REASON_PRIORITY: readonly Reason[] = ['missing_field', 'wrong_type', 'bad_timestamp', 'out_of_range', 'bad_format', 'lat_lon_pair', 'too_many_samples'];
 
 /** ajv keyword → reason code. `type` on a null value of a required field counts as missing (null means absent). */
 export const KEYWORD_REASON: Readonly<Record<string, Reason>> = {
@@ -43,6 +35,20 @@ export interface Rejection {
 }
 
 const LAT_LON = '#/$defs/latLonPair/anyOf';
+/** Contract fields that hold a timestamp (`x-silver-type: timestamp`): their range and format errors are `bad_timestamp`. */
+const TIMESTAMP_FIELDS = new Set(CONTRACT_COLUMNS.filter((c) => c.type === 'timestamp').map((c) => `/${c.name}`));
+
+/**
+ * `bad_timestamp` for a timestamp field out of range, or a string of the ISO form that names no real instant, with
+ * why; null for every other error (a string not of the ISO form stays `bad_format`).
+ */
+function timestampRejection(e: ErrorObject, value: unknown): { reason: Reason; text: string } | null {
+  if (!TIMESTAMP_FIELDS.has(e.instancePath)) return null;
+  const field = fieldOf(e);
+  if (e.keyword === 'minimum' || e.keyword === 'maximum') return { reason: 'bad_timestamp', text: `${field}: ${e.message ?? e.keyword} (epoch ms)` };
+  if (e.keyword === 'format' && typeof value === 'string' && hasIsoForm(value)) return { reason: 'bad_timestamp', text: `${field}: ${isoProblem(value) ?? 'not a timestamp'}` };
+  return null;
+}
 
 function fieldOf(e: ErrorObject): string {
   const path = e.instancePath.slice(1).replaceAll('/', '.');
@@ -85,8 +91,14 @@ export function rejectionFromErrors(errors: readonly ErrorObject[], sample: unkn
     }
     const branch = oneOfs.find((p) => e.schemaPath.startsWith(`${p}/`));
     if (branch && e.keyword === 'type') continue; // the other branch's type matched; its error says more
+    const value = valueAt(sample, e.instancePath);
+    const ts = timestampRejection(e, value);
+    if (ts) {
+      kept.push(ts);
+      continue;
+    }
     let reason = KEYWORD_REASON[e.keyword] ?? 'wrong_type';
-    if (e.keyword === 'type' && valueAt(sample, e.instancePath) === null) reason = 'missing_field';
+    if (e.keyword === 'type' && value === null) reason = 'missing_field';
     kept.push({ reason, text: `${fieldOf(e)}: ${e.message ?? e.keyword}` });
   }
   if (!kept.length) kept.push({ reason: 'wrong_type', text: '(sample): failed validation' });

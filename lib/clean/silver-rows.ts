@@ -107,6 +107,11 @@ export class SilverRows {
     return fields;
   }
 
+  /** Takes back the last append (its slots are all overwritten by the next one). */
+  dropLast(): void {
+    if (this.length > 0) this.length--;
+  }
+
   private grow(): void {
     const size = this.capacity * 2;
     this.columns = this.columns.map((c, i) => (BLOCK_SLOT[i]! >= 0 ? c : Array.isArray(c) ? c.concat(new Array(size - c.length).fill(null)) : grow(c, size)));

@@ -62,10 +62,10 @@ export const SILVER_TELEMETRY_COLUMNS: readonly Column[] = [...CONTRACT_COLUMNS,
 /** silver/quarantine (partitioned by dt = UTC arrival date). */
 export const QUARANTINE_COLUMNS: readonly Column[] = [
   { name: 'source_key', type: 'string', description: 'Bronze object key.', required: true },
-  { name: 'line_no', type: 'bigint', description: '1-based line number in the bronze object.', required: true },
+  { name: 'line_no', type: 'bigint', description: '1-based line number in the bronze object (for corrupt_object, the first line not decoded completely).', required: true },
   { name: 'received_at', type: 'timestamp', description: 'Arrival time, when known.', required: false },
   { name: 'vehicle_id', type: 'string', description: 'Vehicle id, when known.', required: false },
-  { name: 'reason', type: 'string', description: 'Stable reason code.', required: true },
+  { name: 'reason', type: 'string', description: 'Stable reason code, one of the contract\'s quarantine reasons (docs/schema.md).', required: true },
   { name: 'detail', type: 'string', description: 'All validation errors (field: message), or the rule that failed.', required: false },
   { name: 'raw', type: 'string', description: 'The offending sample or line as JSON text.', required: true },
 ];

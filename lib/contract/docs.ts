@@ -48,6 +48,8 @@ export function renderSchemaDoc(): string {
     description: string;
     'x-topic': string;
     'x-max-payload-bytes': number;
+    'x-max-depth': number;
+    'x-quarantine-reasons': Record<string, string>;
     $defs: { sample: { properties: Record<string, Prop> } };
   };
   const props = schema.$defs.sample.properties;
@@ -58,7 +60,7 @@ export function renderSchemaDoc(): string {
     '',
     '## Telemetry contract v1',
     '',
-    `Topic \`${schema['x-topic']}\`, at most ${schema['x-max-payload-bytes']} bytes. ${schema.description}`,
+    `Topic \`${schema['x-topic']}\`, at most ${schema['x-max-payload-bytes']} bytes, objects and arrays nested at most ${schema['x-max-depth']} levels deep. ${schema.description}`,
     '',
     'Fields of one sample (an envelope `{ "vehicle_id", "samples": [...] }` carries 1-500 samples without `vehicle_id`).',
     'The silver type is the column type in silver `telemetry_parts` and `telemetry`.',
@@ -70,6 +72,18 @@ export function renderSchemaDoc(): string {
     const p = props[c.name] ?? {};
     lines.push(`| \`${c.name}\` | ${cell(jsonType(p))} | ${c.type} | ${c.unit ?? ''} | ${cell(range(p))} | ${c.required ? 'yes' : 'no'} | ${cell(c.description)} |`);
   }
+  lines.push(
+    '',
+    '## Quarantine reasons',
+    '',
+    'Every record the clean step does not write to silver telemetry lands in silver `quarantine` with one of these codes',
+    '(`x-quarantine-reasons` in the schema; lib/clean/reasons.ts takes the list from there). Exact repeats of',
+    '(vehicle_id, ts) are dropped as duplicates, not quarantined. See docs/clean.md for the counting rules.',
+    '',
+    '| reason | when |',
+    '|---|---|',
+    ...Object.entries(schema['x-quarantine-reasons']).map(([code, when]) => `| \`${code}\` | ${cell(when)} |`),
+  );
   lines.push(
     '',
     '## Tables',

@@ -23,6 +23,31 @@ const c = (name: string, type: ColumnType, description: string, unit?: string): 
   ...(unit ? { unit } : {}),
 });
 
+/** Columns that locate a vehicle exactly (they identify homes and workplaces): never in a table analysts get. */
+export const SENSITIVE_COLUMNS: ReadonlySet<string> = new Set(['start_lat', 'start_lon', 'end_lat', 'end_lon', 'lat', 'lon']);
+
+const TRIP_COLUMNS: readonly Column[] = [
+  c('vehicle_id', 'string', 'Vehicle id.'),
+  c('trip_id', 'string', "vehicle_id + '-' + start epoch ms: deterministic, so replays never duplicate."),
+  c('start_ts', 'timestamp', 'First sample of the trip (UTC).'),
+  c('end_ts', 'timestamp', 'Last sample of the trip (UTC).'),
+  c('duration_s', 'double', 'end_ts - start_ts.', 's'),
+  c('distance_km', 'double', 'Haversine (R = 6371.0088 km) between GPS fixes thinned to one per 5 s; a segment implying > 250 km/h is skipped, any other counts at most what the recorded speeds allow.', 'km'),
+  c('avg_speed_kmh', 'double', 'distance_km / duration; never above max_speed_kmh.', 'km/h'),
+  c('max_speed_kmh', 'double', 'Max OBD speed_kmh, else gps_speed_kmh.', 'km/h'),
+  c('idle_s', 'double', 'Time with speed < 2 km/h; each sample owns the interval to the next sample of the trip, except a gap in the data (> 2 s).', 's'),
+  c('harsh_brake_count', 'bigint', 'Episodes with longitudinal acceleration <= -0.40 g (accel_x_g, else dv/dt).'),
+  c('harsh_accel_count', 'bigint', 'Episodes with longitudinal acceleration >= +0.35 g (accel_x_g, else dv/dt).'),
+  c('fuel_used_pct', 'double', 'Fuel level at start minus at end.', '%'),
+  c('start_lat', 'double', 'First GPS fix of the trip.', 'deg'),
+  c('start_lon', 'double', 'First GPS fix of the trip.', 'deg'),
+  c('end_lat', 'double', 'Last GPS fix of the trip.', 'deg'),
+  c('end_lon', 'double', 'Last GPS fix of the trip.', 'deg'),
+  c('samples', 'bigint', 'Samples in the trip.'),
+  c('start_geohash6', 'string', 'Geohash (6 characters, about 1.2 km x 0.6 km) of the first GPS fix; the coarse location trips_public exposes.'),
+  c('end_geohash6', 'string', 'Geohash (6 characters) of the last GPS fix.'),
+];
+
 export const TABLES: readonly TableSpec[] = [
   {
     name: 'telemetry',
@@ -46,27 +71,15 @@ export const TABLES: readonly TableSpec[] = [
     prefix: 'trips',
     grain: 'one row per trip: a maximal run of ignition-on samples of one vehicle with gaps <= 300 s',
     partition: { name: 'dt', description: 'UTC date of the trip start' },
-    columns: [
-      c('vehicle_id', 'string', 'Vehicle id.'),
-      c('trip_id', 'string', "vehicle_id + '-' + start epoch ms: deterministic, so replays never duplicate."),
-      c('start_ts', 'timestamp', 'First sample of the trip (UTC).'),
-      c('end_ts', 'timestamp', 'Last sample of the trip (UTC).'),
-      c('duration_s', 'double', 'end_ts - start_ts.', 's'),
-      c('distance_km', 'double', 'Haversine over consecutive GPS fixes (R = 6371.0088 km), skipping segments implying > 250 km/h.', 'km'),
-      c('avg_speed_kmh', 'double', 'distance_km / duration.', 'km/h'),
-      c('max_speed_kmh', 'double', 'Max OBD speed_kmh, else gps_speed_kmh.', 'km/h'),
-      c('idle_s', 'double', 'Time with speed < 2 km/h; each sample owns the interval to the next sample of the trip.', 's'),
-      c('harsh_brake_count', 'bigint', 'Episodes with longitudinal acceleration <= -0.40 g (accel_x_g, else dv/dt).'),
-      c('harsh_accel_count', 'bigint', 'Episodes with longitudinal acceleration >= +0.35 g (accel_x_g, else dv/dt).'),
-      c('fuel_used_pct', 'double', 'Fuel level at start minus at end.', '%'),
-      c('start_lat', 'double', 'First GPS fix of the trip.', 'deg'),
-      c('start_lon', 'double', 'First GPS fix of the trip.', 'deg'),
-      c('end_lat', 'double', 'Last GPS fix of the trip.', 'deg'),
-      c('end_lon', 'double', 'Last GPS fix of the trip.', 'deg'),
-      c('samples', 'bigint', 'Samples in the trip.'),
-      c('start_geohash6', 'string', 'Geohash (6 characters, about 1.2 km x 0.6 km) of the first GPS fix; the coarse location trips_public exposes.'),
-      c('end_geohash6', 'string', 'Geohash (6 characters) of the last GPS fix.'),
-    ],
+    columns: TRIP_COLUMNS,
+  },
+  {
+    name: 'trips_public',
+    layer: 'gold',
+    prefix: 'trips_public',
+    grain: 'one row per trip, the same rows as trips; location only as geohash-6 (no exact coordinates)',
+    partition: { name: 'dt', description: 'UTC date of the trip start' },
+    columns: TRIP_COLUMNS.filter((col) => !SENSITIVE_COLUMNS.has(col.name)),
   },
   {
     name: 'vehicle_daily',
@@ -85,8 +98,8 @@ export const TABLES: readonly TableSpec[] = [
       c('harsh_accel_count', 'bigint', 'Sum over trips starting on dt.'),
       c('harsh_per_100km', 'double', '(harsh_brake_count + harsh_accel_count) per 100 km; null when distance is 0.'),
       c('samples_received', 'bigint', 'Silver samples on dt.'),
-      c('samples_expected', 'bigint', '10 per ignition-on second + 1 per ignition-off minute covered by data.'),
-      c('completeness', 'double', 'samples_received / samples_expected.'),
+      c('samples_expected', 'bigint', 'Samples the sampling policy sends on dt (10 Hz ignition on, 1/min off, none after an off sample below 11.5 V): each sample expects its interval to the next; a silence at the end counts until the newest sample less 10 min.'),
+      c('completeness', 'double', 'samples_received / samples_expected (<= 1): an unexplained silence lowers it. The formula and its edges: docs/features.md.'),
       c('min_battery_v', 'double', 'Lowest battery_v on dt.', 'V'),
       c('min_battery_v_off', 'double', 'Lowest battery_v with ignition off on dt.', 'V'),
       c('low_voltage_events', 'bigint', 'battery_events (low_voltage) on dt.'),
@@ -130,4 +143,12 @@ export function table(name: string): TableSpec {
   const t = TABLES.find((x) => x.name === name);
   if (!t) throw new Error(`unknown table ${name}; tables: ${TABLES.map((x) => x.name).join(', ')}`);
   return t;
+}
+
+/** The columns a features step produces for `name`: the table's columns, plus the `dt` partition column when the
+ * table lacks it (both drivers check every step's result against this). */
+export function stepOutputColumns(name: string): Column[] {
+  const cols = [...table(name).columns];
+  if (!cols.some((col) => col.name === 'dt')) cols.push({ name: 'dt', type: 'date', description: 'partition', required: true });
+  return cols;
 }

@@ -48,3 +48,12 @@ test('the first-error validator clean runs first accepts exactly what the full o
   expect(verdicts.filter(([full]) => full).length).toBeGreaterThan(0);
   expect(verdicts.filter(([full]) => !full).length).toBeGreaterThan(0);
 });
+
+test('an envelope sample has the fields, ranges and formats of a sample; only vehicle_id is optional in it', async () => {
+  const schema = (await import('../../lib/contract/telemetry.v1.schema.json', { with: { type: 'json' } })).default as unknown as {
+    $defs: Record<'sample' | 'envelopeSample', { properties: unknown; required: string[] }>;
+  };
+  const { sample, envelopeSample } = schema.$defs;
+  expect(envelopeSample.properties).toEqual(sample.properties);
+  expect(envelopeSample.required).toEqual(sample.required.filter((r) => r !== 'vehicle_id'));
+});
