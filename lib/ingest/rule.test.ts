@@ -1,4 +1,5 @@
-import { isInvalidJsonLine, projectMessage, rawPayloadBytes, ruleTopicVehicleId, telemetryTopic } from './rule';
+import { MAX_JSON_DEPTH } from '../contract/json-depth';
+import { isInvalidJsonLine, projectMessage, projectMessageParts, rawPayloadBytes, ruleTopicVehicleId, telemetryTopic } from './rule';
 
 const T = Date.UTC(2026, 2, 1, 10, 0, 0, 123);
 const enc = (s: string) => Buffer.from(s, 'utf8');
@@ -56,4 +57,46 @@ test('isInvalidJsonLine does not claim real telemetry that happens to carry a ra
   expect(isInvalidJsonLine(sample)).toBe(false);
   expect(isInvalidJsonLine(null)).toBe(false);
   expect(isInvalidJsonLine({ raw_payload: 1, raw_payload_encoding: 'utf8', topic_vehicle_id: 'V', received_at: 1 })).toBe(false);
+});
+
+test.each([
+  ['padding around and inside the object', ' \t{ "a" : 1 } \t', '{ "a" : 1,'],
+  ['an empty object with a space', '{ }', '{'],
+  ['a UTF-8 byte order mark (dropped, as the decoder drops it)', '\ufeff{"ts":2}', '{"ts":2,'],
+  ['non-ASCII text', '{"name":"Zoë ✓","ts":3}', '{"name":"Zoë ✓","ts":3,'],
+  ['a trailing CRLF', '{"ts":4}\r\n', '{"ts":4,'],
+])('single-line JSON keeps its bytes: %s', (_name, text, head) => {
+  const payload = enc(text);
+  const p = projectMessageParts('V1', payload, T);
+  expect(projectMessage('V1', payload, T).line).toBe(`${head}"topic_vehicle_id":"V1","received_at":${T}}`);
+  expect(p.head.buffer).toBe(payload.buffer); // a slice of the payload, not a copy
+});
+
+test('a line separator inside a string, or a clash, goes through JSON.stringify', () => {
+  expect(projectMessage('V1', enc('{"x":"a\u2028b"}'), T).line).toBe(`{"x":"a\u2028b","topic_vehicle_id":"V1","received_at":${T}}`);
+  expect(projectMessage('V1', enc('{"received_at":1}'), T).line).toBe(`{"received_at":${T},"topic_vehicle_id":"V1"}`);
+});
+
+describe('payloads nested deeper than the contract allows are landed raw, without recursion', () => {
+  const nest = (depth: number, sep = '') => `{"vehicle_id":"V1","x":${`[${sep}`.repeat(depth - 1)}1${`${sep}]`.repeat(depth - 1)}}`;
+
+  test.each([
+    ['10,000 deep over several lines (20 KB)', nest(10_000, '\n')],
+    ['60,000 deep on one line (120 KB)', nest(60_000)],
+  ])('%s', (_name, text) => {
+    expect(() => JSON.stringify(JSON.parse(text))).toThrow(RangeError); // what used to crash ingest
+    const p = projectMessage('V1', enc(text), T);
+    expect(p).toMatchObject({ valid: false, samples: 0 });
+    const line = JSON.parse(p.line);
+    expect(isInvalidJsonLine(line)).toBe(true);
+    expect(rawPayloadBytes(line).toString('utf8')).toBe(text);
+  });
+
+  test('at the limit a payload is projected; one level more is landed raw', () => {
+    expect(MAX_JSON_DEPTH).toBe(32);
+    expect(projectMessage('V1', enc(nest(MAX_JSON_DEPTH, '\n')), T).valid).toBe(true);
+    expect(projectMessage('V1', enc(nest(MAX_JSON_DEPTH + 1, '\n')), T).valid).toBe(false);
+    // many brackets inside strings are not nesting: still projected
+    expect(projectMessage('V1', enc(`{"s":"${'[{'.repeat(100)}"}`), T).valid).toBe(true);
+  });
 });

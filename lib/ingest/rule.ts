@@ -1,3 +1,5 @@
+import { MAX_JSON_DEPTH, tooDeep } from '../contract/json-depth';
+
 /**
  * The IoT topic rule, as data: `SELECT *, topic(2) AS topic_vehicle_id, timestamp() AS received_at
  * FROM 'fleet/+/telemetry'`. resources/ingest.yml holds the same SQL for AWS; the local landing
@@ -66,39 +68,84 @@ export interface ProjectedMessage {
   valid: boolean;
 }
 
+/**
+ * `ProjectedMessage` as the landing writes it: the line is the bytes `head` (a slice of the payload, not a
+ * copy) followed by the UTF-8 text `tail`, so it is copied once, into the landing's buffer.
+ */
+export interface ProjectedParts {
+  head: Buffer;
+  tail: string;
+  samples: number;
+  valid: boolean;
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const LINE_BREAKS = [Buffer.from('\n'), Buffer.from('\r'), Buffer.from('\u2028'), Buffer.from('\u2029')];
+const isJsonSpace = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+
+/**
+ * True when `bytes` holds more than `limit` of `{` and `[` (inside strings or not): an upper bound of the
+ * nesting depth, found with native searches. Only a payload over it needs the exact count (`tooDeep`).
+ */
+function moreBracketsThan(bytes: Buffer, limit: number): boolean {
+  let n = 0;
+  for (const b of [0x7b, 0x5b]) {
+    for (let i = bytes.indexOf(b); i >= 0; i = bytes.indexOf(b, i + 1)) if (++n > limit) return true;
+  }
+  return false;
+}
 
 /**
  * The rule's projection: the payload object plus `topic_vehicle_id` and `received_at` (epoch ms).
  * Added fields win over payload fields of the same name. The payload text is kept byte for byte
  * when it is a single line (fast path); multi-line JSON is re-serialised onto one line.
+ * A payload nested deeper than the contract's `x-max-depth` is landed raw (like non-JSON), so no
+ * recursive step ever sees it and clean quarantines it as `too_deep`.
  */
-export function projectMessage(topicVehicleId: string, payload: Uint8Array, receivedAt: number): ProjectedMessage {
+export function projectMessageParts(topicVehicleId: string, payload: Uint8Array, receivedAt: number): ProjectedParts {
+  const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   let text: string | undefined;
   let parsed: unknown;
   try {
-    text = utf8.decode(payload);
-    parsed = JSON.parse(text);
+    text = utf8.decode(bytes);
+    if (!(moreBracketsThan(bytes, MAX_JSON_DEPTH) && tooDeep(text))) parsed = JSON.parse(text);
   } catch {
     parsed = undefined;
   }
   if (text === undefined || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     const invalid: InvalidJsonLine = {
-      raw_payload: text ?? Buffer.from(payload).toString('base64'),
+      raw_payload: text ?? bytes.toString('base64'),
       raw_payload_encoding: text === undefined ? 'base64' : 'utf8',
       topic_vehicle_id: topicVehicleId,
       received_at: receivedAt,
     };
-    return { line: JSON.stringify(invalid), samples: 0, valid: false };
+    return { head: NO_BYTES, tail: JSON.stringify(invalid), samples: 0, valid: false };
   }
   const obj = parsed as Record<string, unknown>;
   const samples = Array.isArray(obj.samples) ? obj.samples.length : 1;
   const added = `"topic_vehicle_id":${JSON.stringify(topicVehicleId)},"received_at":${receivedAt}`;
-  const t = text.trim();
-  const clash = 'topic_vehicle_id' in obj || 'received_at' in obj;
-  if (!clash && !/[\n\r\u2028\u2029]/.test(t)) {
-    const body = t.slice(0, -1).trimEnd();
-    return { line: body.endsWith('{') ? `${body}${added}}` : `${body},${added}}`, samples, valid: true };
+  if (!('topic_vehicle_id' in obj || 'received_at' in obj)) {
+    // The object's bytes without surrounding JSON whitespace (and the BOM the decoder skipped).
+    let start = bytes.subarray(0, 3).equals(BOM) ? 3 : 0;
+    let end = bytes.length;
+    while (isJsonSpace(bytes[start]!)) start++;
+    while (isJsonSpace(bytes[end - 1]!)) end--;
+    const body = bytes.subarray(start, end);
+    if (!LINE_BREAKS.some((b) => body.includes(b))) {
+      let close = body.length - 1; // the final "}"; spaces before it go
+      while (isJsonSpace(body[close - 1]!)) close--;
+      const comma = body[close - 1] === 0x7b ? '' : ',';
+      return { head: body.subarray(0, close), tail: `${comma}${added}}`, samples, valid: true };
+    }
   }
-  return { line: JSON.stringify({ ...obj, topic_vehicle_id: topicVehicleId, received_at: receivedAt }), samples, valid: true };
+  return { head: NO_BYTES, tail: JSON.stringify({ ...obj, topic_vehicle_id: topicVehicleId, received_at: receivedAt }), samples, valid: true };
+}
+
+/** `projectMessageParts` with the line as a string. */
+export function projectMessage(topicVehicleId: string, payload: Uint8Array, receivedAt: number): ProjectedMessage {
+  const p = projectMessageParts(topicVehicleId, payload, receivedAt);
+  return { line: p.head.toString('utf8') + p.tail, samples: p.samples, valid: p.valid };
 }
