@@ -13,6 +13,7 @@ const settings = readSettings({
   maxItems: intVar('PLAN_MAX_ITEMS', undefined, 1),
   maxItemsPayloadBytes: intVar('PLAN_MAX_ITEMS_PAYLOAD_BYTES', undefined, 1024),
   maxDates: intVar('PLAN_MAX_DATES', undefined, 1),
+  featuresIntervalMinutes: intVar('FEATURES_INTERVAL_MINUTES'),
 });
 const { logger } = powertools('plan');
 const bronze = openStore('bronze');
@@ -27,6 +28,8 @@ export const handler = middy(async (event: PlanEvent) => {
     bytes: result.bytes,
     items: result.items.length,
     dates: result.dates,
+    features_due: result.features_due,
+    pending: result.pending,
     continued: result.continuation !== null,
   });
   return result;

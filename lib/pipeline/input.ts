@@ -1,3 +1,6 @@
+import { isCalendarDate, parseInstant } from '../features/dates';
+import { parseBronzeObjectKey } from '../ingest/firehose';
+import type { PlanResult } from './plan';
 import { isCursor, type Cursor } from './watermark';
 
 /**
@@ -23,18 +26,15 @@ export class InvalidPipelineInput extends Error {
 /** Set by Step Functions on executions started by another execution; ignored. */
 export const STARTED_BY = 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID';
 const KNOWN = new Set(['from', 'to', 'after', 'dates', STARTED_BY]);
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-export function isIsoDate(d: string): boolean {
-  return DATE.test(d) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
-}
-
+/** Dates and times are read by the one parser of lib/features/dates.ts. */
 function instant(v: unknown, field: string): Date {
-  if (typeof v !== 'string' || !ISO_WITH_ZONE.test(v) || Number.isNaN(Date.parse(v))) {
-    throw new InvalidPipelineInput(`"${field}" must be an ISO-8601 timestamp with a zone, e.g. 2026-03-01T00:00:00Z; got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string') throw new InvalidPipelineInput(`"${field}" must be an ISO-8601 timestamp with a zone, e.g. 2026-03-01T00:00:00Z; got ${JSON.stringify(v)}`);
+  try {
+    return new Date(parseInstant(v));
+  } catch (err) {
+    throw new InvalidPipelineInput(`"${field}": ${(err as Error).message}`);
   }
-  return new Date(v);
 }
 
 export function parsePipelineInput(input: unknown): PipelineRequest {
@@ -48,7 +48,7 @@ export function parsePipelineInput(input: unknown): PipelineRequest {
     if ('from' in o || 'to' in o || 'after' in o) throw new InvalidPipelineInput('"dates" cannot be combined with "from"/"to"');
     const dates = o.dates;
     if (!Array.isArray(dates) || dates.length === 0) throw new InvalidPipelineInput('"dates" must be a non-empty array of YYYY-MM-DD');
-    const bad = dates.filter((d) => typeof d !== 'string' || !isIsoDate(d));
+    const bad = dates.filter((d) => typeof d !== 'string' || !isCalendarDate(d));
     if (bad.length) throw new InvalidPipelineInput(`"dates" holds invalid date(s): ${bad.map((d) => JSON.stringify(d)).join(', ')}`);
     return { mode: 'dates', dates: [...new Set(dates as string[])].sort() };
   }
@@ -62,4 +62,39 @@ export function parsePipelineInput(input: unknown): PipelineRequest {
   }
   if ('after' in o) throw new InvalidPipelineInput('"after" needs "from" and "to"');
   return { mode: 'arrivals' };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The input that replays what an execution planned, as a concrete request (`fleetlake rerun`, docs/pipeline.md#rerun):
+ * - `{}` planned the arrival window (watermark, cutoff]; it is replayed as `{"from": <watermark time>, "to": <cutoff
+ *   + 1 ms>, "after": <watermark>}`, which holds exactly the objects that window held, whatever arrived since. A
+ *   window run leaves the watermark alone.
+ * - `{"from","to"}` (a continuation's `after` included) and `{"dates"}` are concrete already: replayed as given.
+ * Null when a `{}` execution has no recorded plan (it stopped before Plan returned): there is no window to replay.
+ */
+export function replayInput(input: unknown, plan: PlanResult | undefined): Record<string, unknown> | null {
+  if (parsePipelineInput(input).mode !== 'arrivals') {
+    const { [STARTED_BY]: _startedBy, ...given } = input as Record<string, unknown>;
+    return given;
+  }
+  if (!plan?.window || plan.mode !== 'arrivals') return null;
+  const cutoff = Date.parse(plan.window.to);
+  const to = iso(cutoff + 1); // the plan took LastModified <= cutoff; a window takes < to
+  const before = plan.watermark?.before ?? null;
+  if (before) return { from: before.last_modified, to, after: before };
+  // Plan records the watermark's key only when it took objects. It took none: the window held nothing after the
+  // watermark's time, and nothing can arrive into a past window, so start 1 ms after it.
+  if (plan.window.from !== null) return { from: iso(Math.min(Date.parse(plan.window.from) + 1, cutoff)), to };
+  // The first run (no watermark) listed everything up to the cutoff. Firehose names an object after the arrival of
+  // its oldest record, never later than its delivery (LastModified), so the earliest name bounds the window.
+  const arrivals = plan.items.flatMap((item) =>
+    item.keys.map((key) => {
+      const parsed = parseBronzeObjectKey(key);
+      if (!parsed) throw new InvalidPipelineInput(`cannot tell when ${key} arrived (not a Firehose object name)`);
+      return parsed.arrivalMs;
+    }),
+  );
+  return { from: iso(arrivals.length ? Math.min(...arrivals) : cutoff), to };
 }

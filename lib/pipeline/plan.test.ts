@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FsObjectStore } from '../store';
 import { InvalidPipelineInput, parsePipelineInput } from './input';
-import { arrivalPrefixes, DEFAULT_PLAN_SETTINGS, plan, type PlanSettings } from './plan';
+import { arrivalPrefixes, CADENCE_TOLERANCE_SECONDS, DEFAULT_PLAN_SETTINGS, featuresDue, plan, type PlanSettings } from './plan';
 import { writeWatermark } from './watermark';
 
 let dir: string;
@@ -40,7 +40,7 @@ test('after the watermark: new arrivals, including one delivered late into an ol
   await put(key('11', 1), '2026-03-01T11:05:00Z');
   await put(key('10', 2), '2026-03-01T13:00:00Z'); // late into hour 10
   await put(key('12', 1), '2026-03-01T12:30:00Z');
-  await writeWatermark(silver, { last_modified: '2026-03-01T12:00:00.000Z', key: 'x' }, 'e1');
+  await writeWatermark(silver, { last_modified: '2026-03-01T12:00:00.000Z', key: 'x' }, 'e1', null);
   const p = await plan({ input: {} }, { bronze, silver, now: NOW, settings: S });
   expect(p.items.flatMap((i) => i.keys)).toEqual([key('12', 1), key('10', 2)]);
   expect(p.watermark!.before).toEqual({ last_modified: '2026-03-01T12:00:00.000Z', key: 'x' });
@@ -48,7 +48,7 @@ test('after the watermark: new arrivals, including one delivered late into an ol
 
 test('objects with the same arrival time are split by key, never skipped', async () => {
   for (const n of [1, 2, 3]) await put(key('10', n), '2026-03-01T10:05:00Z');
-  await writeWatermark(silver, { last_modified: '2026-03-01T10:05:00.000Z', key: key('10', 1) }, 'e1');
+  await writeWatermark(silver, { last_modified: '2026-03-01T10:05:00.000Z', key: key('10', 1) }, 'e1', null);
   const p = await plan({ input: {} }, { bronze, silver, now: NOW, settings: S });
   expect(p.items.flatMap((i) => i.keys)).toEqual([key('10', 2), key('10', 3)]);
 });
@@ -110,4 +110,47 @@ test.each([
 ])('rejects input %j', (input, message) => {
   expect(() => parsePipelineInput(input)).toThrow(InvalidPipelineInput);
   expect(() => parsePipelineInput(input)).toThrow(message);
+});
+
+describe('the features cadence (docs/pipeline.md#the-features-cadence)', () => {
+  const gold = { through: '2026-03-01T16:55:00.000Z', built_at: '2026-03-01T17:00:00.000Z', pending: ['2026-03-01'] };
+  const at = (now: string, intervalMinutes = 180, newestArrival: string | null = '2026-03-01T19:50:00.000Z') => ({ now: new Date(now), newestArrival, intervalMinutes });
+
+  test('interval 0 or no gold state yet: always due', () => {
+    expect(featuresDue(gold, at('2026-03-01T17:01:00Z', 0))).toBe(true);
+    expect(featuresDue(null, at('2026-03-01T17:01:00Z'))).toBe(true);
+    expect(featuresDue({ ...gold, built_at: null }, at('2026-03-01T17:01:00Z'))).toBe(true);
+  });
+
+  test('due once the interval (less the schedule tolerance) has passed since the last build started', () => {
+    expect(featuresDue(gold, at('2026-03-01T19:00:00Z'))).toBe(false);
+    const edge = Date.parse(gold.built_at) + (180 * 60 - CADENCE_TOLERANCE_SECONDS) * 1000;
+    expect(featuresDue(gold, at(new Date(edge - 1).toISOString()))).toBe(false);
+    expect(featuresDue(gold, at(new Date(edge).toISOString()))).toBe(true); // the 3rd hourly run after, a little early
+  });
+
+  test('a pending date older than the day before the newest arrival is due at once (late data does not wait)', () => {
+    const late = { ...gold, pending: ['2026-02-27', '2026-03-01'] };
+    expect(featuresDue(late, at('2026-03-01T18:00:00Z'))).toBe(true);
+    expect(featuresDue({ ...gold, pending: ['2026-02-28', '2026-03-01'] }, at('2026-03-01T18:00:00Z'))).toBe(false); // yesterday waits
+    // Judged on the arrival clock: a backlog from February replayed today defers like it did on time.
+    expect(featuresDue(late, at('2026-03-01T18:00:00Z', 180, '2026-02-28T10:00:00.000Z'))).toBe(false);
+  });
+
+  test('Plan hands the watermark\'s pending dates and the decision to the state machine; {dates} and {from,to} always build', async () => {
+    await put(key('19', 1), '2026-03-01T19:00:00Z');
+    await writeWatermark(silver, { last_modified: '2026-03-01T18:00:00.000Z', key: 'x' }, 'e1', null, gold);
+    const s = { ...S, featuresIntervalMinutes: 180 };
+    const p = await plan({ input: {} }, { bronze, silver, now: new Date('2026-03-01T19:30:00Z'), settings: s });
+    expect(p).toMatchObject({ features_due: false, pending: ['2026-03-01'], objects: 1 });
+    expect(await plan({ input: {} }, { bronze, silver, now: new Date('2026-03-01T20:00:00Z'), settings: { ...s, featuresIntervalMinutes: 0 } })).toMatchObject({ features_due: true, pending: ['2026-03-01'] });
+    expect(await plan({ input: { dates: ['2026-03-01'] } }, { bronze, silver, now: NOW, settings: s })).toMatchObject({ features_due: true, pending: [] });
+    expect(await plan({ input: { from: '2026-03-01T18:00:00Z', to: '2026-03-01T20:00:00Z' } }, { bronze, silver, now: NOW, settings: s })).toMatchObject({ features_due: true, pending: [] });
+  });
+
+  test('a version 1 watermark (no gold state) is read, and makes features due', async () => {
+    await writeWatermark(silver, { last_modified: '2026-03-01T18:00:00.000Z', key: 'x' }, 'e1', null);
+    const p = await plan({ input: {} }, { bronze, silver, now: NOW, settings: { ...S, featuresIntervalMinutes: 180 } });
+    expect(p).toMatchObject({ features_due: true, pending: [] });
+  });
 });

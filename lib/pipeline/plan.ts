@@ -1,6 +1,7 @@
 import type { ObjectInfo, ObjectStore } from '../store';
 import { parsePipelineInput, STARTED_BY, type PipelineRequest } from './input';
-import { compareCursor, readWatermark, type Cursor } from './watermark';
+import { addDays } from '../features/dates';
+import { compareCursor, readWatermark, type Cursor, type GoldState } from './watermark';
 
 /**
  * Plan: decide one execution's work. Lists bronze arrivals (or takes the requested dates), groups the keys into
@@ -22,6 +23,8 @@ export interface PlanSettings {
   maxItemsPayloadBytes: number;
   /** Event dates rebuilt per `{"dates"}` execution. */
   maxDates: number;
+  /** Scheduled runs rebuild gold at most this often (0: whenever dates were touched); see featuresDue(). */
+  featuresIntervalMinutes: number;
 }
 
 export const DEFAULT_PLAN_SETTINGS: PlanSettings = {
@@ -32,6 +35,7 @@ export const DEFAULT_PLAN_SETTINGS: PlanSettings = {
   maxItems: 150,
   maxItemsPayloadBytes: 96 * 1024,
   maxDates: 31,
+  featuresIntervalMinutes: 0,
 };
 
 export interface PlanEvent {
@@ -62,6 +66,13 @@ export interface PlanResult {
   expand_neighbours: 'true' | 'false';
   /** Input of the follow-up execution when this one is capped, else null. */
   continuation: Record<string, unknown> | null;
+  /**
+   * Whether the features job runs in this execution (always true for `{from,to}` and `{dates}`). False: Commit
+   * records the touched dates as pending and gold waits for a later, due execution.
+   */
+  features_due: boolean;
+  /** Scheduled runs only: the dates gold still owes (the watermark's `gold.pending`); Features builds them too. */
+  pending: string[];
 }
 
 const ITEM_OVERHEAD = '{"keys":[]},'.length;
@@ -153,6 +164,8 @@ export async function plan(
       watermark: null,
       expand_neighbours: 'false',
       continuation: rest.length ? { dates: rest, ...parent } : null,
+      features_due: true,
+      pending: [],
     };
   }
 
@@ -174,6 +187,8 @@ export async function plan(
       watermark: null,
       expand_neighbours: 'true',
       continuation: capped ? { from: from.toISOString(), to: to.toISOString(), after: cursorOf(candidates[taken - 1]!), ...parent } : null,
+      features_due: true,
+      pending: [],
     };
   }
 
@@ -185,6 +200,8 @@ export async function plan(
     o.lastModified.getTime() <= cutoff.getTime() && (!before || compareCursor(cursorOf(o), before) > 0),
   );
   const { items, taken, bytes } = packItems(candidates, s);
+  const after = taken ? cursorOf(candidates[taken - 1]!) : null;
+  const gold = mark?.gold ?? null;
   return {
     mode: 'arrivals',
     window: { from: before?.last_modified ?? null, to: cutoff.toISOString() },
@@ -192,9 +209,31 @@ export async function plan(
     objects: taken,
     bytes,
     dates: [],
-    watermark: taken ? { before, after: cursorOf(candidates[taken - 1]!) } : null,
+    watermark: after ? { before, after } : null,
     expand_neighbours: 'true',
     // The follow-up re-plans from the watermark this execution commits.
     continuation: taken < candidates.length ? { ...parent } : null,
+    features_due: featuresDue(gold, { now, newestArrival: (after ?? before)?.last_modified ?? null, intervalMinutes: s.featuresIntervalMinutes }),
+    pending: gold?.pending ?? [],
   };
+}
+
+/** The schedule may fire a little early or late: an interval counts as elapsed this close to its end. */
+export const CADENCE_TOLERANCE_SECONDS = 300;
+
+/**
+ * The features cadence (docs/pipeline.md#the-features-cadence): a scheduled execution runs the features job when
+ * - the interval is 0 (every execution that touched dates, the default), or gold has no state yet (first build,
+ *   or a version 1 watermark), or
+ * - `intervalMinutes` (less the tolerance) have passed since the execution that last built gold started, or
+ * - a pending date is older than the day before the newest arrival: late data for an old date waits one schedule
+ *   period at most, not a whole interval. Dates are judged on the arrival clock, not the wall clock, so a backlog
+ *   replayed days later defers as it would have on time.
+ */
+export function featuresDue(gold: GoldState | null, at: { now: Date; newestArrival: string | null; intervalMinutes: number }): boolean {
+  if (at.intervalMinutes === 0 || !gold?.built_at) return true;
+  if (at.now.getTime() - Date.parse(gold.built_at) >= (at.intervalMinutes * 60 - CADENCE_TOLERANCE_SECONDS) * 1000) return true;
+  if (!at.newestArrival) return false;
+  const yesterday = addDays(at.newestArrival.slice(0, 10), -1);
+  return gold.pending.some((d) => d < yesterday);
 }

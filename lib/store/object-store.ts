@@ -15,6 +15,12 @@ export interface PutOptions {
   contentEncoding?: string;
 }
 
+/** An object with its version: S3's ETag, or a content hash in the file store. Opaque; compare with `===`. */
+export interface VersionedObject {
+  body: Buffer;
+  version: string;
+}
+
 /**
  * The port every handler talks to. S3 in AWS, files locally; nothing else
  * in the code knows which one it has.
@@ -31,6 +37,27 @@ export interface ObjectStore {
   /** Every object under the prefix, in key order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   delete(keys: readonly string[]): Promise<void>;
+  /** Null when the key does not exist. */
+  getVersioned(key: string): Promise<VersionedObject | null>;
+  /**
+   * Compare-and-swap: writes only if the object is still at `expected` (a version from getVersioned), or, with
+   * `expected` null, only if the key does not exist yet. Otherwise nothing is written and PreconditionFailedError
+   * is thrown. Returns the new version. (S3: PutObject If-Match / If-None-Match: *.)
+   */
+  putIfMatch(key: string, body: Uint8Array | string, expected: string | null, options?: PutOptions): Promise<string>;
+}
+
+/** A conditional put lost: the object changed (or appeared, or vanished) since its version was read. */
+export class PreconditionFailedError extends Error {
+  override name = 'PreconditionFailed';
+  constructor(
+    readonly location: string,
+    readonly key: string,
+    readonly expected: string | null,
+    options?: ErrorOptions,
+  ) {
+    super(`conditional write to ${location}/${key} lost: the object ${expected === null ? 'exists already' : `is no longer at version ${expected}`}`, options);
+  }
 }
 
 export class ObjectNotFoundError extends Error {

@@ -7,7 +7,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { listAll } from './object-store';
+import { listAll, PreconditionFailedError } from './object-store';
 import { S3ObjectStore } from './s3-store';
 
 const s3 = mockClient(S3Client);
@@ -64,4 +64,21 @@ test('delete batches 1000 keys per request and surfaces per-key errors', async (
   expect(s3.commandCalls(DeleteObjectsCommand).map((c) => c.args[0].input.Delete!.Objects!.length)).toEqual([1000, 1000, 500]);
   s3.on(DeleteObjectsCommand).resolves({ Errors: [{ Key: 'k1', Code: 'AccessDenied', Message: 'no' }] });
   await expect(store.delete(['k1'])).rejects.toThrow(/k1: AccessDenied/);
+});
+
+test('putIfMatch sends If-None-Match: * or If-Match, and maps 412 / 409 / 404 to PreconditionFailedError', async () => {
+  s3.on(PutObjectCommand).resolves({ ETag: '"e2"' });
+  expect(await store.putIfMatch('k', 'v', null)).toBe('"e2"');
+  expect(await store.putIfMatch('k', 'v', '"e1"')).toBe('"e2"');
+  const [create, replace] = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+  expect(create).toMatchObject({ Key: 'k', IfNoneMatch: '*' });
+  expect(create!.IfMatch).toBeUndefined();
+  expect(replace).toMatchObject({ Key: 'k', IfMatch: '"e1"' });
+  expect(replace!.IfNoneMatch).toBeUndefined();
+  for (const [name, status] of [['PreconditionFailed', 412], ['ConditionalRequestConflict', 409], ['NoSuchKey', 404]] as const) {
+    s3.on(PutObjectCommand).rejects(Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } }));
+    await expect(store.putIfMatch('k', 'v', '"e1"')).rejects.toBeInstanceOf(PreconditionFailedError);
+  }
+  s3.on(PutObjectCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+  await expect(store.putIfMatch('k', 'v', null)).rejects.toThrow('denied');
 });

@@ -7,7 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { ObjectNotFoundError, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store';
+import { ObjectNotFoundError, PreconditionFailedError, type ObjectInfo, type ObjectStore, type PutOptions, type VersionedObject } from './object-store';
 
 /** Object store over one S3 bucket. Encryption is the bucket default (SSE-KMS with a bucket key). */
 export class S3ObjectStore implements ObjectStore {
@@ -48,15 +48,35 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: body,
-        ContentType: options.contentType,
-        ContentEncoding: options.contentEncoding,
-      }),
-    );
+    await this.client.send(this.putCommand(key, body, options));
+  }
+
+  private putCommand(key: string, body: Uint8Array | string, options: PutOptions, condition: { IfMatch?: string; IfNoneMatch?: string } = {}): PutObjectCommand {
+    return new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType, ContentEncoding: options.contentEncoding, ...condition });
+  }
+
+  async getVersioned(key: string): Promise<VersionedObject | null> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const body = res.Body ? Buffer.from(await res.Body.transformToByteArray()) : Buffer.alloc(0);
+      if (!res.ETag) throw new Error(`GetObject ${this.location}/${key} returned no ETag`);
+      return { body, version: res.ETag };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async putIfMatch(key: string, body: Uint8Array | string, expected: string | null, options: PutOptions = {}): Promise<string> {
+    try {
+      const res = await this.client.send(this.putCommand(key, body, options, expected === null ? { IfNoneMatch: '*' } : { IfMatch: expected }));
+      if (!res.ETag) throw new Error(`PutObject ${this.location}/${key} returned no ETag`);
+      return res.ETag;
+    } catch (err) {
+      // 412: the condition failed; 409: a concurrent conditional write won; 404: If-Match on a key deleted since.
+      if (isPreconditionFailed(err) || (expected !== null && isNotFound(err))) throw new PreconditionFailedError(this.location, key, expected, { cause: err });
+      throw err;
+    }
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
@@ -92,4 +112,9 @@ export class S3ObjectStore implements ObjectStore {
 
 function isNotFound(err: unknown): boolean {
   return err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey';
+}
+
+function isPreconditionFailed(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'PreconditionFailed' || e.name === 'ConditionalRequestConflict' || e.$metadata?.httpStatusCode === 412 || e.$metadata?.httpStatusCode === 409;
 }

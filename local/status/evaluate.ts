@@ -2,7 +2,7 @@ import type { Datapoint } from './emf';
 import { matchesDimensions } from './emf';
 import type { ExecutionSummary } from './executions';
 import type { AlarmRule, EventRule, Statistic, ThresholdRule } from './rules';
-import { breaches, missingData, operator } from './rules';
+import { breaches, effectiveThreshold, missingData, operator } from './rules';
 
 export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | 'NOT_EVALUATED';
 
@@ -75,7 +75,7 @@ function evaluateSeries(rule: ThresholdRule, alarm: string, periodValue: (from: 
     }
     seen++;
     newest ??= v;
-    if (breaches(v, rule.comparison, rule.threshold)) breachingPeriods++;
+    if (breaches(v, rule.comparison, effectiveThreshold(rule))) breachingPeriods++;
   }
   const base = { alarm, rule: rule.name, runbook: rule.runbook };
   const window = `${rule.evaluationPeriods} x ${rule.periodSeconds} s`;
@@ -85,12 +85,12 @@ function evaluateSeries(rule: ThresholdRule, alarm: string, periodValue: (from: 
   }
   const alarming = breachingPeriods >= rule.datapointsToAlarm;
   if (newest === undefined) return { ...base, state: 'ALARM', detail: `no data in the last ${window} (missing data: breaching)` };
-  const isBreach = breaches(newest, rule.comparison, rule.threshold);
+  const isBreach = breaches(newest, rule.comparison, effectiveThreshold(rule));
   return {
     ...base,
     state: alarming ? 'ALARM' : 'OK',
     value: newest,
-    detail: describe(newest, operator(rule.comparison, isBreach), rule.threshold, rule.unit),
+    detail: describe(newest, operator(rule.comparison, isBreach), effectiveThreshold(rule), rule.unit),
   };
 }
 

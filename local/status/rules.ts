@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { loadServerlessConfig } from '../stepfunctions/serverless-config';
 
 /** resources/alarm-rules.yml: the one definition of the alarms, read by resources/alarms.yml and by `fleetlake status`. */
 export const ALARM_RULES_FILE = path.resolve(import.meta.dirname, '../../resources/alarm-rules.yml');
@@ -34,6 +35,10 @@ export interface ThresholdRule extends RuleBase {
   threshold: number;
   unit: string;
   treatMissingData: MissingData | { scheduleOn: MissingData; scheduleOff: MissingData };
+  /** A serverless.yml param in minutes that the rule allows on top of its threshold (GoldFreshness: the features cadence). */
+  cadenceParam?: string;
+  /** 60 × that param for the stage the rules were loaded for (0 without cadenceParam). */
+  allowanceSeconds: number;
 }
 
 export interface EventRule extends RuleBase {
@@ -49,13 +54,21 @@ export type AlarmRule = ThresholdRule | EventRule;
 const COMPARISONS = new Set<string>(['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold']);
 const STATISTICS = new Set<string>(['Sum', 'Maximum', 'Minimum', 'Average', 'SampleCount']);
 
-/** Loads and validates the rules file up front, so a typo fails here and not in a half-evaluated status. */
-export function loadAlarmRules(file = ALARM_RULES_FILE): AlarmRule[] {
+/**
+ * Loads and validates the rules file up front, so a typo fails here and not in a half-evaluated status.
+ * `params`: the stage's serverless.yml params (default: the local stage's), for rules with a cadenceParam.
+ */
+export function loadAlarmRules(file = ALARM_RULES_FILE, params?: Record<string, unknown>): AlarmRule[] {
   const doc = parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-  return Object.entries(doc).map(([name, r]) => validateRule({ name, ...r }));
+  const needsParams = Object.values(doc).some((r) => r && 'cadenceParam' in r);
+  const stageParams = params ?? (needsParams ? loadServerlessConfig('local').params : {});
+  return Object.entries(doc).map(([name, r]) => validateRule({ name, ...r }, stageParams));
 }
 
-function validateRule(r: Record<string, unknown>): AlarmRule {
+/** The threshold a rule's metric is compared with: its own plus the allowance of its cadence param. */
+export const effectiveThreshold = (r: ThresholdRule): number => r.threshold + r.allowanceSeconds;
+
+function validateRule(r: Record<string, unknown>, params: Record<string, unknown>): AlarmRule {
   const fail = (msg: string): never => {
     throw new Error(`alarm rule ${String(r.name)}: ${msg}`);
   };
@@ -72,7 +85,13 @@ function validateRule(r: Record<string, unknown>): AlarmRule {
   if (r.kind === 'ratio' && (typeof r.numerator !== 'string' || typeof r.denominator !== 'string')) fail('a ratio needs numerator and denominator');
   if (r.kind === 'metric' && typeof r.metric !== 'string') fail('a metric rule needs metric');
   if (r.kind === 'sum' && !Array.isArray(r.metrics)) fail('a sum rule needs metrics');
-  return r as unknown as ThresholdRule;
+  let allowanceSeconds = 0;
+  if (r.cadenceParam !== undefined) {
+    const minutes = params[r.cadenceParam as string];
+    if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < 0) fail(`cadenceParam ${String(r.cadenceParam)} must name a serverless.yml param of whole minutes >= 0, got ${JSON.stringify(minutes)}`);
+    allowanceSeconds = 60 * (minutes as number);
+  }
+  return { ...r, allowanceSeconds } as unknown as ThresholdRule;
 }
 
 /** Metric names a threshold rule reads, in the order the alarm's metric math uses them. */

@@ -7,6 +7,7 @@ import { evaluateAlarms } from './evaluate';
 import { readExecutions } from './executions';
 import type { AlarmRule, ThresholdRule } from './rules';
 import { breaches, loadAlarmRules } from './rules';
+import { loadServerlessConfig } from '../stepfunctions/serverless-config';
 import { formatStatus, lakeStatus } from './status';
 import { loadTaskFunctions } from './task-functions';
 
@@ -100,6 +101,16 @@ describe('alarm rules evaluated on a local lake', () => {
     const input = { executions: [], taskFunctions: {}, end: T0 };
     expect(evaluateAlarms([gold], { ...input, datapoints: [dp(T0 - 10, 9000), dp(T0 - 3700_000, 600)] })[0]!.state).toBe('OK');
     expect(evaluateAlarms([gold], { ...input, datapoints: [dp(T0 - 10, 9000), dp(T0 - 3700_000, 8000)] })[0]!.state).toBe('ALARM');
+  });
+
+  test('the gold-freshness threshold follows the stage\'s features cadence (one number plus the param, not a second copy)', () => {
+    const dp = (ts: number, v: number) => ({ timestamp: ts, namespace: 'fleetlake', name: 'GoldLagSeconds', dimensions: { service: 'fleetlake', stage: 'local', function: 'commit' }, values: [v] });
+    const input = { executions: [], taskFunctions: {}, end: T0, datapoints: [dp(T0 - 10, 12_000), dp(T0 - 3700_000, 12_000)] };
+    const goldFor = (stage: string) => loadAlarmRules(undefined, loadServerlessConfig(stage).params).find((r) => r.name === 'GoldFreshness') as ThresholdRule;
+    // 3 h 20 min of lag: the local stage (interval 0) alarms; prod (180 min, gold up to 3 h old by design) does not.
+    expect(evaluateAlarms([goldFor('local')], input)[0]).toMatchObject({ state: 'ALARM', detail: '12000 s > 7200 s' });
+    expect(evaluateAlarms([goldFor('prod')], input)[0]).toMatchObject({ state: 'OK', detail: '12000 s <= 18000 s' });
+    expect(() => loadAlarmRules(undefined, { featuresIntervalMinutes: 'soon' })).toThrow(/cadenceParam featuresIntervalMinutes must name a serverless.yml param of whole minutes/);
   });
 
   test('comparisons follow CloudWatch: > is strict, >= is not', () => {

@@ -201,7 +201,10 @@ describe('failures', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect(failed?.code).toBe(1);
-    expect(failed?.stderr).toMatch(/FAILED: States\.TaskFailed/);
+    // one line for the error, no stack
+    expect(failed?.stderr).toMatch(/^fleetlake: execution \S+ FAILED in Features: States\.TaskFailed: .*not a directory.*$/m);
+    expect(failed?.stderr.split('\n').filter((l) => l.startsWith('fleetlake:'))).toHaveLength(1);
+    expect(failed?.stderr).not.toMatch(/^\s+at /m);
     const { stdout } = await exec('node', [CLI, 'executions', '--lake', lake]);
     expect(stdout.split('\n')[1]).toMatch(/ FAILED \(States\.TaskFailed\) .* \{\}$/);
   });

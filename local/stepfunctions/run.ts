@@ -2,13 +2,15 @@ import './polyfill';
 import { randomUUID, createHash } from 'node:crypto';
 import path from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { CleanTotals, RunSummary } from '../../lib/pipeline/commit';
+import { reconcile, sumTotals, type CleanTotals, type Reconciliation, type RunSummary } from '../../lib/pipeline/commit';
 import type { PlanResult } from '../../lib/pipeline/plan';
-import { runFeatures, type FeaturesOptions, type FeaturesResult } from '../engine/features';
+import { currentProcess, type LockOwner } from '../../lib/store/file-lock';
+import { removeStaleStaging, runFeatures, type FeaturesOptions, type FeaturesResult } from '../engine/features';
 import { parseDatesArgument } from '../../lib/features/dates';
 import { defaultPoolSize, LambdaPool } from '../lambda/pool';
 import { LOCAL_AWS, loadPipeline, type AslDefinition, type Json, type ResolvedPipeline } from './definition';
-import { newExecutionId, writeExecution, type ExecutionRecord, type HistoryEvent } from './history';
+import { abortStale, newExecutionId, writeExecution, type ExecutionRecord, type HistoryEvent } from './history';
+import { acquireRunLock } from './run-lock';
 import { subsetViolations } from './subset';
 import { buildTaskOverrides, type LocalServices, type WrapTask } from './tasks';
 
@@ -19,6 +21,9 @@ import { buildTaskOverrides, type LocalServices, type WrapTask } from './tasks';
  * after this one). Records each execution under `<lake>/_executions/`.
  */
 export type PipelineEvent =
+  | { type: 'waiting'; holder: LockOwner }
+  /** What a killed run left behind and this run cleared up before starting: its executions, its staging. */
+  | { type: 'recovered'; aborted: string[]; staging: string[] }
   | { type: 'execution-started'; executionId: string; input: unknown }
   | { type: 'planned'; executionId: string; plan: PlanResult }
   | { type: 'cleaned'; executionId: string; objects: number }
@@ -46,6 +51,8 @@ export interface RunPipelineOptions {
   maxExecutions?: number;
   /** Params stage used to resolve the definition; default `local`. */
   stage?: string;
+  /** Another run holds the lake: wait for it (default), or fail at once with LakeBusyError (`--no-wait`). */
+  wait?: boolean;
 }
 
 export interface RunPipelineResult {
@@ -60,6 +67,7 @@ export interface PipelineSummary extends CleanTotals {
   objects: number;
   dates_rebuilt: string[];
   duration_seconds: number;
+  reconciliation: Reconciliation;
 }
 
 /** Glue jobs that have a local twin, by the script they run. */
@@ -102,12 +110,24 @@ function pipelineFor(stage: string): { pipeline: ResolvedPipeline; machine: Stat
 export async function runPipeline(options: RunPipelineOptions): Promise<RunPipelineResult> {
   const lake = path.resolve(options.lake);
   const { pipeline, machine } = pipelineFor(options.stage ?? 'local');
+  const emit = options.onEvent ?? (() => undefined);
+  const lock = await acquireRunLock(lake, { wait: options.wait ?? true, onWait: (holder) => emit({ type: 'waiting', holder }) });
+  try {
+    // Holding the lock, nothing else runs on this lake: what a killed run left is stale.
+    const aborted = await abortStale(lake, { lockHeld: true });
+    const staging = await removeStaleStaging(lake);
+    if (aborted.length || staging.length) emit({ type: 'recovered', aborted, staging });
+    return await runChain(pipeline, machine, lake, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runChain(pipeline: ResolvedPipeline, machine: StateMachine, lake: string, options: RunPipelineOptions): Promise<RunPipelineResult> {
   const features = options.features ?? runFeatures;
   const pool = new LambdaPool({ lake, size: options.poolSize ?? defaultPoolSize(maxConcurrency(pipeline.definition)), env: options.env });
   pool.warm([...pipeline.lambdaArns.values()]);
-  const queue: Array<{ id: string; input: unknown; startedBy?: string; rerunOf?: string }> = [
-    { id: newExecutionId(), input: options.input ?? {}, rerunOf: options.rerunOf },
-  ];
+  const queue: Job[] = [{ id: newExecutionId(), input: options.input ?? {}, rerunOf: options.rerunOf }];
   const executions: ExecutionRecord[] = [];
   const max = options.maxExecutions ?? 1000;
   try {
@@ -128,30 +148,15 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunPipel
 function summarize(executions: ExecutionRecord[]): PipelineSummary | null {
   const done = executions.filter((e) => e.status === 'SUCCEEDED').map((e) => e.output as RunSummary);
   if (!done.length) return null;
-  const s: PipelineSummary = {
+  const totals = sumTotals(done);
+  return {
     executions: done.length,
-    objects: 0,
-    lines: 0,
-    samples: 0,
-    valid: 0,
-    quarantined: 0,
-    quarantined_by_reason: {},
-    duplicates: 0,
-    conflicts: 0,
-    unknown_fields: 0,
-    bytes_read: 0,
-    dates_rebuilt: [],
-    duration_seconds: 0,
+    objects: done.reduce((a, o) => a + (o.objects ?? 0), 0),
+    ...totals,
+    dates_rebuilt: [...new Set(done.flatMap((o) => o.dates_rebuilt ?? []))].sort(),
+    duration_seconds: executions.reduce((a, e) => a + (e.durationMs ?? 0), 0) / 1000,
+    reconciliation: reconcile(totals),
   };
-  const dates = new Set<string>();
-  for (const o of done) {
-    for (const k of ['objects', 'lines', 'samples', 'valid', 'quarantined', 'duplicates', 'conflicts', 'unknown_fields', 'bytes_read'] as const) s[k] += o[k] ?? 0;
-    for (const [r, n] of Object.entries(o.quarantined_by_reason ?? {})) s.quarantined_by_reason[r] = (s.quarantined_by_reason[r] ?? 0) + n;
-    for (const d of o.dates_rebuilt ?? []) dates.add(d);
-  }
-  s.dates_rebuilt = [...dates].sort();
-  s.duration_seconds = executions.reduce((a, e) => a + (e.durationMs ?? 0), 0) / 1000;
-  return s;
 }
 
 function historyEvent(ev: Record<string, unknown>): HistoryEvent {
@@ -178,11 +183,10 @@ async function runOne(
   pipeline: ResolvedPipeline,
   machine: StateMachine,
   lake: string,
-  job: { id: string; input: unknown; startedBy?: string; rerunOf?: string },
-  ctx: { pool: LambdaPool; features: FeaturesRunner; options: RunPipelineOptions; queue: Array<{ id: string; input: unknown; startedBy?: string }> },
+  job: Job,
+  ctx: RunContext,
 ): Promise<ExecutionRecord> {
-  const { pool, features, options, queue } = ctx;
-  const emit = options.onEvent ?? (() => undefined);
+  const emit = ctx.options.onEvent ?? (() => undefined);
   const started = new Date();
   const executionArn = `arn:${LOCAL_AWS.Partition}:states:${LOCAL_AWS.Region}:${LOCAL_AWS.AccountId}:execution:${pipeline.stateMachineName}:${job.id}`;
   const record: ExecutionRecord = {
@@ -196,14 +200,58 @@ async function runOne(
     durationMs: null,
     ...(job.startedBy ? { startedBy: job.startedBy } : {}),
     ...(job.rerunOf ? { rerunOf: job.rerunOf } : {}),
+    process: currentProcess(),
     events: [],
     notifications: [],
   };
-  let writes = writeExecution(lake, record);
+  // History writes are chained and never reject on their own (an unhandled rejection would kill the process with a
+  // stack and leave the record RUNNING); the first failure is kept and reported when the execution ends.
+  let writeError: unknown;
+  let writes = Promise.resolve();
   const save = () => {
-    writes = writes.then(() => writeExecution(lake, record));
+    writes = writes.then(() => writeExecution(lake, record)).catch((err: unknown) => void (writeError ??= err));
   };
-  emit({ type: 'execution-started', executionId: job.id, input: job.input });
+  save();
+  try {
+    await writes;
+    if (writeError) throw writeError;
+    emit({ type: 'execution-started', executionId: job.id, input: job.input });
+    await execute(pipeline, machine, lake, job, record, save, ctx);
+  } catch (err) {
+    // Anything the state machine did not catch (the runner, the pool, the history): the execution still ends FAILED.
+    record.status = 'FAILED';
+    record.error = (err as Error).name || 'Error';
+    record.cause = (err as Error).message;
+    if (process.env.FLEETLAKE_DEBUG) record.cause += `\n${(err as Error).stack ?? ''}`;
+  }
+  const stopped = new Date();
+  record.stoppedAt = stopped.toISOString();
+  record.durationMs = stopped.getTime() - started.getTime();
+  writeError = undefined;
+  save();
+  await writes;
+  if (writeError) throw new Error(`execution ${job.id} ${record.status}, but its history could not be written: ${(writeError as Error).message}`, { cause: writeError });
+  emit({ type: 'execution-finished', record });
+  return record;
+}
+
+type Job = { id: string; input: unknown; startedBy?: string; rerunOf?: string };
+type RunContext = { pool: LambdaPool; features: FeaturesRunner; options: RunPipelineOptions; queue: Job[] };
+
+/** Runs the state machine for one execution, filling `record` (events, notifications, output or error). */
+async function execute(
+  pipeline: ResolvedPipeline,
+  machine: StateMachine,
+  lake: string,
+  job: Job,
+  record: ExecutionRecord,
+  save: () => void,
+  ctx: RunContext,
+): Promise<void> {
+  const { pool, features, options, queue } = ctx;
+  const emit = options.onEvent ?? (() => undefined);
+  const started = new Date(record.startedAt);
+  const executionArn = record.executionArn;
 
   const resources = pipeline.resources;
   const glueScript = (id: string) => {
@@ -309,12 +357,5 @@ async function runOne(
     record.cause = failure.cause ?? (err as Error).message;
   }
   await logs.catch(() => undefined);
-  const stopped = new Date();
-  record.stoppedAt = stopped.toISOString();
-  record.durationMs = stopped.getTime() - started.getTime();
   await pool.flush();
-  save();
-  await writes;
-  emit({ type: 'execution-finished', record });
-  return record;
 }
