@@ -7,13 +7,13 @@ import { publishFleetInWorker } from '../simulate/publisher';
 import { openLocalQueryEngine } from '../engine/query';
 import { runPipeline, type RunPipelineResult } from '../stepfunctions/run';
 import { progress } from '../cli/progress';
-import { formatTable } from '../cli/commands/query';
+import { formatQueryResult } from '../cli/format';
 import { pipelineProgress } from '../cli/commands/run';
 import type { QueryResult } from '../../lib/query/port';
 import { vehicleId } from '../../lib/simulate';
 import { badMessages } from './bad-messages';
-import { collectReportData } from './report-data';
-import { renderReport } from './report-html';
+import { writeReport } from '../report/build';
+import { UsageError } from '../cli/errors';
 
 export interface DemoOptions {
   lake: string;
@@ -39,7 +39,7 @@ const MARKER = '.fleetlake-demo';
 async function prepareLake(lake: string): Promise<void> {
   if (existsSync(lake) && (await readdir(lake)).length > 0) {
     if (!existsSync(path.join(lake, MARKER))) {
-      throw new Error(`${lake} is not empty and was not made by the demo; pass --lake with a new or empty directory`);
+      throw new UsageError(`${lake} is not empty and was not made by the demo; pass --lake with a new or empty directory`);
     }
     await rm(lake, { recursive: true, force: true });
   }
@@ -104,18 +104,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const last = new Date(start + durationMs).toISOString().slice(0, 10);
     const range = [`DATE '${first}'`, `DATE '${last}'`];
     out(`\nfleet summary (${first} .. ${last})\n`);
-    out(formatTable(await engine.query(FLEET_SUMMARY_SQL, range)));
+    out(formatQueryResult(await engine.query(FLEET_SUMMARY_SQL, range), 'table'));
     for (const name of DEMO_QUERIES) {
       const sql = await readFile(path.resolve(import.meta.dirname, '../../athena-queries', `${name}.sql`), 'utf8');
       const r = await engine.query(sql, range);
       queries[name] = r;
       out(`\n${name} (top 5 of ${r.rows.length})\n`);
-      out(formatTable({ columns: r.columns, rows: r.rows.slice(0, 5) }));
+      out(formatQueryResult({ columns: r.columns, rows: r.rows.slice(0, 5) }, 'table'));
     }
-    const data = await collectReportData(async (sql) => (await engine.query(sql)).rows);
-    reportPath = path.join(lake, 'report', 'index.html');
-    await mkdir(path.dirname(reportPath), { recursive: true });
-    await writeFile(reportPath, renderReport(data));
+    // The same code as `fleetlake report --lake <lake>`: the lake's whole range, written to <lake>/report/index.html.
+    reportPath = (await writeReport({ lake, engine })).path;
   } finally {
     await engine.close();
   }

@@ -1,8 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { formatMarkdown } from '../../../bench/report';
-import { runBench } from '../../../bench/run';
-import { UsageError } from '../program';
+import { UsageError } from '../errors';
 
 const REPO = path.resolve(import.meta.dirname, '../../..');
 
@@ -20,6 +18,7 @@ export function register(program: Command): void {
       if (vehicles !== undefined && !(Number.isInteger(vehicles) && vehicles > 0)) throw new UsageError(`--vehicles must be a positive integer (got ${o.vehicles})`);
       // A quick run never replaces the full run's results (the README quotes those).
       const out = o.out ? path.resolve(o.out) : path.join(REPO, 'bench', 'results', ...(o.quick ? ['quick'] : []));
+      const [{ runBench }, { formatMarkdown }] = await Promise.all([import('../../../bench/run'), import('../../../bench/report')]);
       const r = await runBench({ repo: REPO, quick: o.quick, out, keep: o.keep, skipDemo: !o.demo, vehicles });
       process.stdout.write(`${formatMarkdown(r)}\nwritten: ${path.join(out, 'latest.json')}, latest.md\n`);
     });

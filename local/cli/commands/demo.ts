@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { runDemo } from '../../demo/demo';
-import { lakeOption, resolveLake } from '../lake';
-import { UsageError } from '../program';
+import { UsageError } from '../errors';
+import { lakeOption, lakeToCreate } from '../lake';
 
 export function register(program: Command): void {
   program
@@ -16,6 +15,7 @@ export function register(program: Command): void {
       const hours = Number(flags.hours);
       if (!Number.isInteger(vehicles) || vehicles < 2 || vehicles > 10_000) throw new UsageError(`--vehicles must be an integer 2-10000, got ${flags.vehicles}`);
       if (!(hours > 0) || hours > 24 * 31) throw new UsageError(`--hours must be in (0, 744], got ${flags.hours}`);
-      await runDemo({ lake: resolveLake(flags.lake), vehicles, hours, seed: flags.seed });
+      const { runDemo } = await import('../../demo/demo');
+      await runDemo({ lake: lakeToCreate(flags.lake), vehicles, hours, seed: flags.seed });
     });
 }

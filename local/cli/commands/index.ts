@@ -10,6 +10,8 @@ import { register as features } from './features';
 import { register as run } from './run';
 import { register as executions } from './executions';
 import { register as rerun } from './rerun';
+import { register as report } from './report';
+import { register as engines } from './engines';
 
 /** Each command module exports `register(program)`. Keep this list in the order `--help` shows. */
-export const commands: Array<(program: Command) => void> = [demo, ingest, simulate, cost, bench, query, status, features, run, executions, rerun];
+export const commands: Array<(program: Command) => void> = [demo, ingest, simulate, cost, bench, query, status, features, run, executions, rerun, report, engines];
