@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { mapProcessor } from '../asl/states';
 
 /** The deployed shape the cost depends on, read from serverless.yml params and the state machine. */
 export interface Design {
@@ -70,8 +71,8 @@ export function sfnShape(asl: Asl): { perExecution: number; perItem: number } {
   const perExecution = successPathLength(states, asl.StartAt ?? '');
   let perItem = 0;
   for (const s of Object.values(states)) {
-    const inner = s.ItemProcessor ?? s.Iterator;
-    if (s.Type === 'Map' && inner?.States && inner.StartAt) perItem += successPathLength(inner.States, inner.StartAt);
+    const inner = mapProcessor<AslState>(s);
+    if (inner?.States && inner.StartAt) perItem += successPathLength(inner.States, inner.StartAt);
   }
   return { perExecution, perItem };
 }

@@ -1,19 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import { allStates } from '../../lib/asl/states';
 
 export const PIPELINE_ASL = path.resolve(import.meta.dirname, '../../state-machines/pipeline.asl.yml');
-
-/** Every Task state (nested Map/Parallel included), by name. */
-function taskStates(states: Record<string, Record<string, unknown>> | undefined, out: Array<[string, Record<string, unknown>]> = []) {
-  for (const [name, s] of Object.entries(states ?? {})) {
-    if (s.Type === 'Task') out.push([name, s]);
-    const processor = (s.ItemProcessor ?? s.Iterator) as { States?: Record<string, Record<string, unknown>> } | undefined;
-    if (processor) taskStates(processor.States, out);
-    for (const b of (s.Branches ?? []) as Array<{ States?: Record<string, Record<string, unknown>> }>) taskStates(b.States, out);
-  }
-  return out;
-}
 
 /**
  * Maps each Task state of the pipeline definition to the function it invokes (`Clean` → `clean`), by finding the
@@ -21,7 +11,8 @@ function taskStates(states: Record<string, Record<string, unknown>> | undefined,
  */
 export function taskFunctionsFromDefinition(definition: { States?: Record<string, Record<string, unknown>> }, functions: string[]): Record<string, string> {
   const map: Record<string, string> = {};
-  for (const [name, state] of taskStates(definition.States)) {
+  for (const { name, state } of allStates(definition)) {
+    if (state.Type !== 'Task') continue;
     const text = JSON.stringify([state.Resource, state.Parameters, state.Arguments]);
     const fn = functions.find((f) => new RegExp(`(^|[^A-Za-z])${f}(LambdaFunction)?([^A-Za-z]|$)`, 'i').test(text));
     if (fn) map[name] = fn;

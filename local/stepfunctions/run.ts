@@ -2,13 +2,14 @@ import './polyfill';
 import { randomUUID, createHash } from 'node:crypto';
 import path from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { allStates } from '../../lib/asl/states';
 import { reconcile, sumTotals, type CleanTotals, type Reconciliation, type RunSummary } from '../../lib/pipeline/commit';
 import type { PlanResult } from '../../lib/pipeline/plan';
 import { currentProcess, type LockOwner } from '../../lib/store/file-lock';
 import { removeStaleStaging, runFeatures, type FeaturesOptions, type FeaturesResult } from '../engine/features';
 import { parseDatesArgument } from '../../lib/features/dates';
 import { defaultPoolSize, LambdaPool } from '../lambda/pool';
-import { LOCAL_AWS, loadPipeline, type AslDefinition, type Json, type ResolvedPipeline } from './definition';
+import { LOCAL_AWS, loadPipeline, type AslDefinition, type ResolvedPipeline } from './definition';
 import { abortStale, newExecutionId, writeExecution, type ExecutionRecord, type HistoryEvent } from './history';
 import { acquireRunLock } from './run-lock';
 import { subsetViolations } from './subset';
@@ -66,6 +67,8 @@ export interface PipelineSummary extends CleanTotals {
   executions: number;
   objects: number;
   dates_rebuilt: string[];
+  /** Scheduled runs under a features cadence: the dates whose gold waits for the next due build (last execution's). */
+  gold_pending: string[];
   duration_seconds: number;
   reconciliation: Reconciliation;
 }
@@ -75,15 +78,9 @@ const LOCAL_GLUE_SCRIPTS: Record<string, 'features'> = { 'features.py': 'feature
 
 function maxConcurrency(def: AslDefinition): number {
   let max = 1;
-  const walk = (states: Record<string, Record<string, Json>>) => {
-    for (const s of Object.values(states)) {
-      if (s.Type === 'Map') {
-        max = Math.max(max, typeof s.MaxConcurrency === 'number' && s.MaxConcurrency > 0 ? s.MaxConcurrency : 40);
-        walk(((s.ItemProcessor ?? s.Iterator) as { States: Record<string, Record<string, Json>> }).States);
-      }
-    }
-  };
-  walk(def.States);
+  for (const { state } of allStates(def)) {
+    if (state.Type === 'Map') max = Math.max(max, typeof state.MaxConcurrency === 'number' && state.MaxConcurrency > 0 ? state.MaxConcurrency : 40);
+  }
   return max;
 }
 
@@ -154,6 +151,7 @@ function summarize(executions: ExecutionRecord[]): PipelineSummary | null {
     objects: done.reduce((a, o) => a + (o.objects ?? 0), 0),
     ...totals,
     dates_rebuilt: [...new Set(done.flatMap((o) => o.dates_rebuilt ?? []))].sort(),
+    gold_pending: done.at(-1)?.gold?.pending ?? [],
     duration_seconds: executions.reduce((a, e) => a + (e.durationMs ?? 0), 0) / 1000,
     reconciliation: reconcile(totals),
   };

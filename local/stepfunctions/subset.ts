@@ -1,3 +1,4 @@
+import { allStates, mapProcessor } from '../../lib/asl/states';
 import type { Json } from './definition';
 
 /**
@@ -24,26 +25,19 @@ export function subsetViolations(definition: unknown): string[] {
   const root = definition as Machine;
   if (root.QueryLanguage !== undefined) out.push(`top level: QueryLanguage is not allowed (JSONPath only)`);
   findJsonataExpressions(definition, '$', out);
-  walkStates(root, '', out);
+  walkStates(root, out);
   return out;
 }
 
-function walkStates(machine: Machine, scope: string, out: string[]): void {
-  for (const [name, state] of Object.entries(machine.States ?? {})) {
-    const at = `${scope}${name}`;
+function walkStates(machine: Machine, out: string[]): void {
+  for (const { path: at, state } of allStates(machine)) {
     for (const f of JSONATA_OR_VARIABLE_FIELDS) {
       if (f in state) out.push(`${at}: ${f} is not allowed (JSONata/variables are not supported by the local interpreter)`);
     }
     if (state.Type === 'Map') {
       for (const f of DISTRIBUTED_MAP_FIELDS) if (f in state) out.push(`${at}: ${f} is not allowed (inline Map only)`);
-      const processor = (state.ItemProcessor ?? state.Iterator) as (Machine & { ProcessorConfig?: { Mode?: string } }) | undefined;
-      if (processor?.ProcessorConfig?.Mode && processor.ProcessorConfig.Mode !== 'INLINE') {
-        out.push(`${at}: ProcessorConfig.Mode ${processor.ProcessorConfig.Mode} is not allowed (inline Map only)`);
-      }
-      if (processor) walkStates(processor, `${at}/`, out);
-    }
-    if (state.Type === 'Parallel') {
-      (state.Branches as Machine[] | undefined)?.forEach((b, i) => walkStates(b, `${at}[${i}]/`, out));
+      const mode = mapProcessor(state)?.ProcessorConfig?.Mode;
+      if (mode && mode !== 'INLINE') out.push(`${at}: ProcessorConfig.Mode ${mode} is not allowed (inline Map only)`);
     }
     if (state.Type === 'Choice') findFalseTypeTests(state.Choices, at, out);
     if (state.Type === 'Task') {

@@ -1,3 +1,4 @@
+import { allStates } from '../../lib/asl/states';
 import type { AslDefinition, Json, ResolvedPipeline } from './definition';
 import type { FunctionConfig } from './serverless-config';
 
@@ -52,11 +53,7 @@ export interface TaskBinding {
 type State = Record<string, Json>;
 
 function* tasksOf(machine: { States?: Record<string, State> }): Generator<[string, State]> {
-  for (const [name, s] of Object.entries(machine.States ?? {})) {
-    if (s.Type === 'Task') yield [name, s];
-    if (s.Type === 'Map') yield* tasksOf((s.ItemProcessor ?? s.Iterator) as { States?: Record<string, State> });
-    if (s.Type === 'Parallel') for (const b of (s.Branches as Array<{ States?: Record<string, State> }>) ?? []) yield* tasksOf(b);
-  }
+  for (const { name, state } of allStates(machine)) if (state.Type === 'Task') yield [name, state];
 }
 
 const byValue = (refs: Map<string, string>, value: unknown) => [...refs].find(([, v]) => v === value)?.[0];
