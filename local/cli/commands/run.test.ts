@@ -23,7 +23,7 @@ const record = (status: ExecutionRecord['status'], extra: Partial<ExecutionRecor
 /** A run summary whose counts are `samples` in and `valid` + 1 quarantined out (reconciled by the real rule). */
 function summary(samples: number, valid: number): PipelineSummary {
   const totals = { lines: 10, samples, valid, quarantined: 1, quarantined_by_reason: { out_of_range: 1 }, duplicates: 0, conflicts: 0, unknown_fields: 0, bytes_read: 100 };
-  return { ...totals, executions: 1, objects: 5, dates_rebuilt: ['2026-03-01'], duration_seconds: 8.092705899999999, reconciliation: reconcile(totals) };
+  return { ...totals, executions: 1, objects: 5, dates_rebuilt: ['2026-03-01'], gold_pending: [], duration_seconds: 8.092705899999999, reconciliation: reconcile(totals) };
 }
 const result = (status: RunPipelineResult['status'], s: PipelineSummary | null, r = record(status)): RunPipelineResult => ({ status, executions: [r], summary: s });
 
@@ -51,5 +51,13 @@ describe('how `run` and `rerun` end', () => {
     expect(table).toMatch(/^samples {9}1401$/m); // keys padded to `reconciliation`
     expect(table).toMatch(/^ {2}out_of_range {2}1$/m);
     expect(table).toMatch(/^duration {8}8\.1 s$/m);
+  });
+
+  test('the gold pending under a features cadence is shown only when there is some', () => {
+    const none = formatSummary(summary(1401, 1400), result('SUCCEEDED', null));
+    expect(none).not.toMatch(/gold pending/);
+    const deferred = formatSummary({ ...summary(1401, 1400), dates_rebuilt: [], gold_pending: ['2026-03-01', '2026-03-02'] }, result('SUCCEEDED', null));
+    expect(deferred).toMatch(/^dates rebuilt {3}0$/m);
+    expect(deferred).toMatch(/^gold pending {4}2 \(2026-03-01, 2026-03-02; built at the next due run/m);
   });
 });

@@ -166,6 +166,7 @@ export function formatSummary(s: PipelineSummary, r: RunPipelineResult): string 
     ['conflicts', s.conflicts],
     ['reconciliation', reconciliationLine(s)],
     ['dates rebuilt', s.dates_rebuilt.length ? `${s.dates_rebuilt.length} (${s.dates_rebuilt.join(', ')})` : '0'],
+    ...(s.gold_pending.length ? [['gold pending', `${s.gold_pending.length} (${s.gold_pending.join(', ')}; built at the next due run: docs/pipeline.md#the-features-cadence)`] as [string, string]] : []),
     ['duration', `${s.duration_seconds.toFixed(1)} s`],
   ]);
 }
