@@ -43,17 +43,27 @@ const tmp = async (name: string) => {
 let spark: SparkRunner;
 let trino: TrinoServer;
 let runLake: { lake: string; dates: string[] };
+/** Seconds each engine adds to the suite (CI reports it): start-up, and the work run on it. */
+const took = { sparkStart: 0, sparkJobs: 0, trinoStart: 0, trinoQueries: 0 };
+const since = (t0: number) => (performance.now() - t0) / 1000;
 
 beforeAll(async () => {
   // Trino starts in the background while Spark starts and the run lake is built.
-  const trinoStarting = startTrino({ keep: true });
+  const t0 = performance.now();
+  const trinoStarting = startTrino({ keep: true }).then((t) => ((took.trinoStart = since(t0)), t));
   spark = await openSparkRunner();
+  took.sparkStart = since(t0);
   const lake = await tmp('run');
   runLake = { lake, dates: (await buildRunLake(lake)).dates };
   trino = await trinoStarting;
 }, 600_000);
 
 afterAll(async () => {
+  const f = (n: number) => `${n.toFixed(1)} s`;
+  process.stderr.write(
+    `engines: Spark adds ${f(took.sparkStart + took.sparkJobs)} (start ${f(took.sparkStart)}, jobs ${f(took.sparkJobs)}); ` +
+      `Trino adds ${f(took.trinoStart + took.trinoQueries)} (start ${f(took.trinoStart)}, in parallel with Spark's; queries ${f(took.trinoQueries)})\n`,
+  );
   await spark?.close();
   if (trino?.owned) await stopKeptTrino();
   for (const d of dirs) await rm(d, { recursive: true, force: true });
@@ -77,7 +87,9 @@ async function bothEngines(source: string, dates: string[]): Promise<{ duck: str
     await plantStalePartitions(copy);
   }
   await runFeatures({ lake: duck, dates });
+  const t0 = performance.now();
   await spark.run({ lake: sparkLake, dates });
+  took.sparkJobs += since(t0);
   return { duck, sparkLake };
 }
 
@@ -120,7 +132,9 @@ describe('Spark (the Glue job) and DuckDB build the same lake', () => {
     await cp(knownAnswers, duck, { recursive: true });
     await cp(knownAnswers, changed, { recursive: true });
     await runFeatures({ lake: duck, dates: [fx.D1, fx.D2] });
+    const t0 = performance.now();
     await spark.run({ lake: changed, dates: [fx.D1, fx.D2], jobDir: copy });
+    took.sparkJobs += since(t0);
     const diffs = await diffLakes(duck, changed, STEP_TABLES);
     expect([...new Set(diffs.map((d) => d.table))].sort()).toEqual(['trips', 'trips_public', 'vehicle_daily']);
   }, 300_000);
@@ -162,6 +176,9 @@ async function compareOn(lake: string, first: string, last: string, vehicle: str
 }
 
 describe('Trino (Athena engine v3) and DuckDB answer the analysts SQL alike', () => {
+  let t0 = 0;
+  beforeAll(() => void (t0 = performance.now()));
+  afterAll(() => void (took.trinoQueries += since(t0))); // both engines' answers; DuckDB's take milliseconds
   it('on the query fixture lake: every named query, trips_public, the docs examples and the compat functions', async () => {
     const lake = await writeFixtureLake();
     dirs.push(lake);
