@@ -4,7 +4,8 @@ import path from 'node:path';
 import { bronzeObjectKey } from '../ingest/firehose';
 import { FsObjectStore } from '../store';
 import { InvalidPipelineInput, replayInput, STARTED_BY } from './input';
-import { DEFAULT_PLAN_SETTINGS, plan, type PlanResult } from './plan';
+import { plan, type PlanResult } from './plan';
+import { deployedPlanSettings } from '../../test/fixtures/orchestrate/plan-settings';
 import { writeWatermark } from './watermark';
 
 /**
@@ -30,7 +31,7 @@ async function put(n: number, arrival: string, landed: string): Promise<string> 
   await utimes(path.join(bronze.location, ...key.split('/')), t, t);
   return key;
 }
-const planAt = (input: unknown, now: string) => plan({ input }, { bronze, silver, now: new Date(now), settings: { ...DEFAULT_PLAN_SETTINGS, settleSeconds: 300 } });
+const planAt = (input: unknown, now: string) => plan({ input }, { bronze, silver, now: new Date(now), settings: { ...deployedPlanSettings(), settleSeconds: 300 } });
 const keys = (p: PlanResult) => p.items.flatMap((i) => i.keys);
 /** What Commit does after a successful scheduled run. */
 const commit = (p: PlanResult) => writeWatermark(silver, p.watermark!.after, 'e1', null);

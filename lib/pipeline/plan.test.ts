@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { FsObjectStore } from '../store';
 import { InvalidPipelineInput, parsePipelineInput } from './input';
-import { arrivalPrefixes, CADENCE_TOLERANCE_SECONDS, DEFAULT_PLAN_SETTINGS, featuresDue, plan, type PlanSettings } from './plan';
+import { arrivalPrefixes, CADENCE_TOLERANCE_SECONDS, featuresDue, plan, type PlanSettings } from './plan';
+import { deployedPlanSettings } from '../../test/fixtures/orchestrate/plan-settings';
 import { writeWatermark } from './watermark';
 
 let dir: string;
@@ -23,7 +24,7 @@ async function put(k: string, landed: string, bytes = 10): Promise<void> {
   await utimes(path.join(bronze.location, ...k.split('/')), t, t);
 }
 const NOW = new Date('2026-03-01T20:00:00Z');
-const S: PlanSettings = { ...DEFAULT_PLAN_SETTINGS, settleSeconds: 300 };
+const S: PlanSettings = { ...deployedPlanSettings(), settleSeconds: 300 };
 
 test('first scheduled run: everything that arrived before now minus the settle delay, in arrival order', async () => {
   await put(key('10', 2), '2026-03-01T10:05:00Z');

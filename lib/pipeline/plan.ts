@@ -27,17 +27,6 @@ export interface PlanSettings {
   featuresIntervalMinutes: number;
 }
 
-export const DEFAULT_PLAN_SETTINGS: PlanSettings = {
-  settleSeconds: 300,
-  lookbackHours: 26,
-  maxObjectsPerItem: 8,
-  maxBytesPerItem: 256 * 1024 * 1024,
-  maxItems: 150,
-  maxItemsPayloadBytes: 96 * 1024,
-  maxDates: 31,
-  featuresIntervalMinutes: 0,
-};
-
 export interface PlanEvent {
   input: unknown;
   /** The execution ARN ($$.Execution.Id), to link a continuation to its parent. */
