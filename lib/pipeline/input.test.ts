@@ -5,6 +5,7 @@ import { bronzeObjectKey } from '../ingest/firehose';
 import { FsObjectStore } from '../store';
 import { InvalidPipelineInput, replayInput, STARTED_BY } from './input';
 import { plan, type PlanResult } from './plan';
+import { fixtureUuid } from '../../test/fixtures/orchestrate/bronze';
 import { deployedPlanSettings } from '../../test/fixtures/orchestrate/plan-settings';
 import { writeWatermark } from './watermark';
 
@@ -22,7 +23,7 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const uuid = fixtureUuid;
 /** A Firehose object named after `arrival`, landed (LastModified) at `landed`. */
 async function put(n: number, arrival: string, landed: string): Promise<string> {
   const key = bronzeObjectKey({ stream: 's', version: 1, arrivalMs: Date.parse(arrival), uuid: uuid(n) });

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { FIRST_ARRIVALS, LATER_ARRIVALS, writeBronze, type FixtureObject } from '../../test/fixtures/orchestrate/bronze';
+import { FIRST_ARRIVALS, fixtureUuid, LATER_ARRIVALS, writeBronze, type FixtureObject } from '../../test/fixtures/orchestrate/bronze';
 import type { RunSummary } from '../../lib/pipeline/commit';
 import { FsObjectStore, listAll } from '../../lib/store';
 import { WATERMARK_KEY, type WatermarkFile } from '../../lib/pipeline/watermark';
@@ -15,7 +15,7 @@ import { runPipeline, type RunPipelineOptions, type RunPipelineResult } from './
 const CADENCE = { FEATURES_INTERVAL_MINUTES: '180' };
 /** Lands two days after the others: the dates still pending from 2026-03-01/02 are then old, so features are due. */
 const LATEST_ARRIVAL: FixtureObject[] = [
-  { arrival: '2026-03-04T08:00:00Z', vehicles: ['V5'], start: '2026-03-04T07:55:00Z', seconds: 20, uuid: '00000000-0000-4000-8000-000000000099' },
+  { arrival: '2026-03-04T08:00:00Z', vehicles: ['V5'], start: '2026-03-04T07:55:00Z', seconds: 20, uuid: fixtureUuid(99) },
 ];
 
 const lakes: string[] = [];

@@ -4,14 +4,13 @@
 // The counts reconcile in every run that succeeds: input samples = silver + quarantine + duplicates + conflicts.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { bronzeObjectKey, LOCAL_STREAM_NAME } from '../../lib/ingest/firehose';
 import { WATERMARK_KEY } from '../../lib/pipeline/watermark';
 import { featureOutputs as outputs } from '../../test/fixtures/features/outputs';
-import { FIRST_ARRIVALS, writeBronze, type FixtureObject } from '../../test/fixtures/orchestrate/bronze';
+import { FIRST_ARRIVALS, landBronzeObject, writeBronze, type FixtureObject } from '../../test/fixtures/orchestrate/bronze';
 import { openLocalQueryEngine } from '../engine/query';
 import { listExecutions, readExecution } from './history';
 import { tryLock } from '../../lib/store/file-lock';
@@ -87,14 +86,8 @@ const watermark = (lake: string) =>
 
 /** One bronze object as Firehose lands it, with the README's stale message (ts long before its arrival). */
 async function writeStaleObject(lake: string, arrivalMs: number, ts = '2026-03-01T10:00:00Z'): Promise<string> {
-  const key = bronzeObjectKey({ stream: LOCAL_STREAM_NAME, version: 1, arrivalMs, uuid: '00000000-0000-4000-8000-00000000abcd' });
   const line = { vehicle_id: 'V0001', ts, ignition: true, battery_v: 14.2, topic_vehicle_id: 'V0001', received_at: arrivalMs };
-  const file = path.join(lake, 'bronze', ...key.split('/'));
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, gzipSync(`${JSON.stringify(line)}\n`));
-  const t = new Date(arrivalMs + 60_000);
-  await utimes(file, t, t);
-  return key;
+  return landBronzeObject(lake, { arrivalMs, uuid: '00000000-0000-4000-8000-00000000abcd', body: gzipSync(`${JSON.stringify(line)}\n`), landedMs: arrivalMs + 60_000 });
 }
 
 describe('empty results are normal', () => {

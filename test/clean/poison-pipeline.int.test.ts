@@ -1,11 +1,10 @@
 // Issue 18 end to end: a poison object and three corrupt ones among good objects do not stop `fleetlake run`.
-import { mkdtemp, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openDuckDb } from '../../local/engine/duckdb';
 import { runPipeline } from '../../local/stepfunctions/run';
-import { bronzeObjectKey, LOCAL_STREAM_NAME } from '../../lib/ingest/firehose';
-import { writeBronze, type FixtureObject } from '../fixtures/orchestrate/bronze';
+import { fixtureUuid, landBronzeObject, writeBronze, type FixtureObject } from '../fixtures/orchestrate/bronze';
 import { POISON_EXPECTED, completeLines, notGzipObject, poisonObject, truncatedObject } from '../fixtures/bronze/poison';
 
 let lake: string;
@@ -13,7 +12,7 @@ afterAll(async () => {
   if (lake) await rm(lake, { recursive: true, force: true });
 });
 
-const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const uuid = fixtureUuid;
 /** Good data on 2026-04-01: two vehicles driving 20 s at 10 Hz, in two objects. */
 const GOOD: FixtureObject[] = [
   { arrival: '2026-04-01T09:05:00Z', vehicles: ['V1', 'V2'], start: '2026-04-01T09:00:00Z', seconds: 20, uuid: uuid(1) },
@@ -22,13 +21,7 @@ const GOOD: FixtureObject[] = [
 const GOOD_SAMPLES = (2 + 1) * 20 * 10;
 
 async function writeObject(arrival: string, n: number, body: Buffer): Promise<string> {
-  const key = bronzeObjectKey({ stream: LOCAL_STREAM_NAME, version: 1, arrivalMs: Date.parse(arrival), uuid: uuid(n) });
-  const file = path.join(lake, 'bronze', ...key.split('/'));
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, body);
-  const landed = new Date(Date.parse(arrival) + 120_000);
-  await utimes(file, landed, landed);
-  return key;
+  return landBronzeObject(lake, { arrivalMs: Date.parse(arrival), uuid: uuid(n), body, landedMs: Date.parse(arrival) + 120_000 });
 }
 
 test('the run SUCCEEDS; silver and gold hold the good data, quarantine the reasons, and the summary reconciles', async () => {
